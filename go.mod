@@ -7,4 +7,9 @@ require (
 	github.com/galeone/tfgo v0.0.0-20230715013254-16113111dc99
 )
 
-require google.golang.org/protobuf v1.28.1 // indirect
+require (
+	github.com/spf13/pflag v1.0.10 // indirect
+	golang.org/x/image v0.48.0 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+	google.golang.org/protobuf v1.28.1 // indirect
+)
