@@ -1,0 +1,117 @@
+package dataset
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/draw"
+	_ "image/jpeg" // registers the JPEG decoder with image.Decode
+	_ "image/png"  // registers the PNG decoder with image.Decode
+	"os"
+
+	xdraw "golang.org/x/image/draw"
+)
+
+// DefaultResolution is the side of the square images the model sees.
+const DefaultResolution = 64
+
+// maxPixels bounds the size of a decoded image (before resizing), so a
+// malformed or hostile header cannot make the decoder allocate gigabytes.
+const maxPixels = 1 << 26
+
+// LoadImage decodes the PNG or JPEG file at path (by its content, whatever
+// its extension) and returns it centre-cropped and resized to res x res as
+// RGB bytes, HWC, 3*res*res long. Errors name the file.
+func LoadImage(path string, res int) ([]uint8, error) {
+	if res <= 0 {
+		return nil, fmt.Errorf("dataset: resolution %d must be positive", res)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	img, err := decodeBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	}
+	return RGBBytes(Square(img, res)), nil
+}
+
+// decodeBytes decodes a PNG or JPEG image after checking its size.
+func decodeBytes(data []byte) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("%s image of %dx%d pixels is empty or too large", format, cfg.Width, cfg.Height)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("corrupt %s image: %w", format, err)
+	}
+	return img, nil
+}
+
+// Square returns img centre-cropped to a square of side min(w, h) and scaled
+// to res x res with xdraw.CatmullRom, composited over black. An image that is
+// already res x res is copied without resampling.
+func Square(img image.Image, res int) *image.RGBA {
+	b := img.Bounds()
+	side := min(b.Dx(), b.Dy())
+	x0 := b.Min.X + (b.Dx()-side)/2
+	y0 := b.Min.Y + (b.Dy()-side)/2
+	crop := image.Rect(x0, y0, x0+side, y0+side)
+	// Convert the crop to RGBA first (YCbCr, paletted, grey and 16-bit
+	// images all go through the standard library's colour conversion).
+	sq := image.NewRGBA(image.Rect(0, 0, side, side))
+	drawOverBlack(sq, subImage(img, crop))
+	if side == res {
+		return sq
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, res, res))
+	xdraw.CatmullRom.Scale(dst, dst.Bounds(), sq, sq.Bounds(), xdraw.Src, nil)
+	return dst
+}
+
+// RGBBytes returns the RGB bytes (HWC) of an RGBA image, dropping alpha.
+func RGBBytes(img *image.RGBA) []uint8 {
+	b := img.Bounds()
+	out := make([]uint8, 0, 3*b.Dx()*b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X, y):]
+		for x := 0; x < b.Dx(); x++ {
+			out = append(out, row[4*x], row[4*x+1], row[4*x+2])
+		}
+	}
+	return out
+}
+
+// drawOverBlack draws src (from its Min corner) over opaque black into dst.
+func drawOverBlack(dst *image.RGBA, src image.Image) {
+	sp := src.Bounds().Min
+	if o, ok := src.(interface{ Opaque() bool }); ok && o.Opaque() {
+		draw.Draw(dst, dst.Bounds(), src, sp, draw.Src)
+		return
+	}
+	draw.Draw(dst, dst.Bounds(), image.Black, image.Point{}, draw.Src)
+	draw.Draw(dst, dst.Bounds(), src, sp, draw.Over)
+}
+
+// subImage returns the part r of img (a view when img supports it).
+func subImage(img image.Image, r image.Rectangle) image.Image {
+	if s, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		return s.SubImage(r)
+	}
+	return &cropped{img, r}
+}
+
+// cropped is img restricted to r, for image types without SubImage.
+type cropped struct {
+	image.Image
+	r image.Rectangle
+}
+
+func (c *cropped) Bounds() image.Rectangle { return c.r }
