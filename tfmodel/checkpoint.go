@@ -1,0 +1,248 @@
+package tfmodel
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	types "github.com/galeone/tensorflow/tensorflow/go/core/framework/types_go_proto"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+)
+
+// Saver saves and restores a fixed list of variables in TensorFlow's V2
+// checkpoint format: prefix.index plus prefix.data-00000-of-00001, keyed by
+// the variables' full names, readable by tf.train.load_checkpoint.
+type Saver struct {
+	vars    []*Variable
+	prefix  tf.Output // string scalar placeholder fed with the path prefix
+	save    *tf.Operation
+	restore *tf.Operation
+}
+
+// NewSaver adds to the graph of s (under s.SubScope("save")) a SaveV2 op
+// writing vars and a RestoreV2 op whose values are assigned back to vars.
+// Errors (no variables, a variable that was not created, duplicate names)
+// are recorded in s and surface at s.Finalize.
+func NewSaver(s *op.Scope, vars []*Variable) *Saver {
+	sv := &Saver{vars: append([]*Variable(nil), vars...)}
+	if s.Err() != nil {
+		return sv
+	}
+	if len(vars) == 0 {
+		s.UpdateErr("NewSaver", errors.New("no variables to save"))
+		return sv
+	}
+	names := make([]string, len(vars))
+	values := make([]tf.Output, len(vars))
+	dtypes := make([]tf.DataType, len(vars))
+	seen := map[string]bool{}
+	for i, v := range vars {
+		if v == nil || v.Handle.Op == nil || v.Value.Op == nil {
+			s.UpdateErr("NewSaver", fmt.Errorf("variable %d was not created", i))
+			return sv
+		}
+		if seen[v.Name] {
+			s.UpdateErr("NewSaver", fmt.Errorf("variable %q listed twice", v.Name))
+			return sv
+		}
+		seen[v.Name] = true
+		names[i], values[i], dtypes[i] = v.Name, v.Value, v.DType
+	}
+	sub := s.SubScope("save")
+	sv.prefix = op.Placeholder(sub.SubScope("prefix"), tf.String, op.PlaceholderShape(tf.ScalarShape()))
+	namesT := op.Const(sub.SubScope("tensor_names"), names)
+	slicesT := op.Const(sub.SubScope("shape_and_slices"), make([]string, len(vars)))
+	sv.save = op.SaveV2(sub.SubScope("SaveV2"), sv.prefix, namesT, slicesT, values)
+	restored := op.RestoreV2(sub.SubScope("RestoreV2"), sv.prefix, namesT, slicesT, dtypes)
+	if s.Err() != nil {
+		return sv
+	}
+	assigns := make([]*tf.Operation, len(vars))
+	for i, v := range vars {
+		assigns[i] = op.AssignVariableOp(sub.SubScope("Assign"), v.Handle, restored[i], op.AssignVariableOpValidateShape(true))
+	}
+	sv.restore = op.NoOp(sub.SubScope("restore_all").WithControlDependencies(assigns...))
+	return sv
+}
+
+// Variables returns the saved variables.
+func (sv *Saver) Variables() []*Variable { return append([]*Variable(nil), sv.vars...) }
+
+func (sv *Saver) built() error {
+	if sv == nil || sv.save == nil || sv.restore == nil {
+		return errors.New("tfmodel: the saver was not built (its scope had an error)")
+	}
+	return nil
+}
+
+// Save writes the variables' current values to the checkpoint at prefix
+// (e.g. "runs/x/ckpt-100" gives ckpt-100.index and
+// ckpt-100.data-00000-of-00001), creating the directory if needed.
+//
+// The write is atomic: SaveV2 writes into a temporary directory next to the
+// final files, the data file is renamed into place first and the .index last,
+// so a crash never leaves a half-written checkpoint under the final name (a
+// checkpoint exists once its .index does).
+func (sv *Saver) Save(sess *Session, prefix string) (err error) {
+	if err := sv.built(); err != nil {
+		return err
+	}
+	if prefix == "" || strings.HasSuffix(prefix, string(filepath.Separator)) {
+		return fmt.Errorf("tfmodel: checkpoint prefix %q must name a file prefix, not a directory", prefix)
+	}
+	dir, base := filepath.Dir(filepath.Clean(prefix)), filepath.Base(filepath.Clean(prefix))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	tmpDir, err := os.MkdirTemp(dir, "."+base+".tmp-")
+	if err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(tmpDir); rmErr != nil && err == nil {
+			err = fmt.Errorf("saving checkpoint %s: removing temporary files: %w", prefix, rmErr)
+		}
+	}()
+	tmpPrefix := filepath.Join(tmpDir, base)
+	p, err := tf.NewTensor(tmpPrefix)
+	if err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	if _, err := sess.Run(map[tf.Output]*tf.Tensor{sv.prefix: p}, nil, []*tf.Operation{sv.save}); err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	ents, err := os.ReadDir(tmpDir)
+	if err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	var data []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), base+".data-") {
+			data = append(data, e.Name())
+		}
+	}
+	if len(data) == 0 {
+		return fmt.Errorf("saving checkpoint %s: SaveV2 wrote no data file", prefix)
+	}
+	sort.Strings(data)
+	for _, name := range append(data, base+".index") {
+		src := filepath.Join(tmpDir, name)
+		if err := syncFile(src); err != nil {
+			return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+		}
+		if err := os.Rename(src, filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	return nil
+}
+
+// Restore assigns the values stored in the checkpoint at prefix to the
+// variables. Before touching them it checks that the checkpoint's files
+// exist and that every variable is present with the same dtype and shape;
+// otherwise it returns an error naming the checkpoint and each offending
+// variable, and no variable changes.
+func (sv *Saver) Restore(sess *Session, prefix string) error {
+	if err := sv.built(); err != nil {
+		return err
+	}
+	idx, err := readBundleIndex(prefix)
+	if err != nil {
+		return err
+	}
+	sizes := make([]int64, idx.numShards)
+	for i := range sizes {
+		name := dataFile(prefix, i, idx.numShards)
+		st, err := os.Stat(name)
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: data file missing: %w", prefix, err)
+		}
+		sizes[i] = st.Size()
+	}
+	var errs []error
+	for _, v := range sv.vars {
+		e, ok := idx.entries[v.Name]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("variable %q is not in the checkpoint (it has %d tensors)", v.Name, len(idx.entries)))
+		case e.dtype != v.DType:
+			errs = append(errs, fmt.Errorf("variable %q has dtype %s in the checkpoint, %s in the model", v.Name, dtypeName(e.dtype), dtypeName(v.DType)))
+		case !sameShape(e.shape, v.Shape):
+			errs = append(errs, fmt.Errorf("variable %q has shape %v in the checkpoint, %v in the model", v.Name, e.shape, v.Shape))
+		case e.offset+e.size > sizes[e.shard]:
+			errs = append(errs, fmt.Errorf("variable %q: %s is truncated", v.Name, dataFile(prefix, e.shard, idx.numShards)))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("checkpoint %s does not match the model: %w", prefix, errors.Join(errs...))
+	}
+	p, err := tf.NewTensor(prefix)
+	if err != nil {
+		return fmt.Errorf("restoring checkpoint %s: %w", prefix, err)
+	}
+	if _, err := sess.Run(map[tf.Output]*tf.Tensor{sv.prefix: p}, nil, []*tf.Operation{sv.restore}); err != nil {
+		return fmt.Errorf("restoring checkpoint %s: %w", prefix, err)
+	}
+	return nil
+}
+
+// RemoveCheckpoint deletes the checkpoint at prefix: its .index first (so it
+// stops counting as a checkpoint at once), then its data files. A checkpoint
+// that does not exist is not an error.
+func RemoveCheckpoint(prefix string) error {
+	if err := os.Remove(prefix + ".index"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing checkpoint %s: %w", prefix, err)
+	}
+	dir, base := filepath.Split(prefix)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("removing checkpoint %s: %w", prefix, err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), base+".data-") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("removing checkpoint %s: %w", prefix, err)
+			}
+		}
+	}
+	return nil
+}
+
+// dtypeName is the TensorFlow name of dt, e.g. "DT_FLOAT".
+func dtypeName(dt tf.DataType) string { return types.DataType(dt).String() }
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir makes renames in dir durable. Some file systems cannot sync a
+// directory; that only weakens durability, so it is not an error.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	_ = f.Sync()
+	return f.Close()
+}

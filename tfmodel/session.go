@@ -1,0 +1,166 @@
+package tfmodel
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	cfg "github.com/galeone/tensorflow/tensorflow/go/core/protobuf/for_core_protos_go_proto"
+	"google.golang.org/protobuf/proto"
+)
+
+// SessionOptions configures NewSession. The zero value uses TensorFlow's
+// defaults.
+type SessionOptions struct {
+	// Threads sets both the intra-op and inter-op thread pool sizes; 0 lets
+	// TensorFlow choose (one thread per core).
+	Threads int
+	// AllowSoftPlacement lets TensorFlow run an op on the CPU when the device
+	// it was placed on has no kernel for it.
+	AllowSoftPlacement bool
+	// GPUAllowGrowth makes TensorFlow allocate GPU memory as needed instead of
+	// reserving nearly all of it at start.
+	GPUAllowGrowth bool
+}
+
+// ConfigProto returns the serialized tensorflow.ConfigProto for o.
+func (o SessionOptions) ConfigProto() ([]byte, error) {
+	if o.Threads < 0 {
+		return nil, fmt.Errorf("session options: Threads = %d, want >= 0", o.Threads)
+	}
+	c := &cfg.ConfigProto{
+		IntraOpParallelismThreads: int32(o.Threads),
+		InterOpParallelismThreads: int32(o.Threads),
+		AllowSoftPlacement:        o.AllowSoftPlacement,
+	}
+	if o.GPUAllowGrowth {
+		c.GpuOptions = &cfg.GPUOptions{AllowGrowth: true}
+	}
+	b, err := proto.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("session options: %w", err)
+	}
+	return b, nil
+}
+
+// Session runs one graph. Its methods return errors instead of panicking,
+// Run may be called from several goroutines at once, and Close is safe to
+// call more than once and concurrently; Run after Close returns an error.
+type Session struct {
+	g *tf.Graph
+
+	// mu guards sess: Run holds it for reading, Close for writing, so Close
+	// waits for the Runs in flight and later Runs see a nil session.
+	mu   sync.RWMutex
+	sess *tf.Session
+}
+
+// errSessionClosed is returned by Run and ListDevices after Close.
+var errSessionClosed = errors.New("tfmodel: session is closed")
+
+// NewSession creates a session for g.
+func NewSession(g *tf.Graph, opts SessionOptions) (*Session, error) {
+	if g == nil {
+		return nil, errors.New("tfmodel: NewSession: nil graph")
+	}
+	conf, err := opts.ConfigProto()
+	if err != nil {
+		return nil, err
+	}
+	sess, err := tf.NewSession(g, &tf.SessionOptions{Config: conf})
+	if err != nil {
+		return nil, fmt.Errorf("tfmodel: creating session: %w", err)
+	}
+	return &Session{g: g, sess: sess}, nil
+}
+
+// Graph returns the session's graph.
+func (s *Session) Graph() *tf.Graph { return s.g }
+
+// Run feeds feeds, computes fetches and runs targets, like tf.Session.Run.
+func (s *Session) Run(feeds map[tf.Output]*tf.Tensor, fetches []tf.Output, targets []*tf.Operation) ([]*tf.Tensor, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.sess == nil {
+		return nil, errSessionClosed
+	}
+	return s.sess.Run(feeds, fetches, targets)
+}
+
+// Close releases the session. It waits for Runs in flight; calling it again
+// does nothing and returns nil.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return nil
+	}
+	err := s.sess.Close()
+	s.sess = nil
+	if err != nil {
+		return fmt.Errorf("tfmodel: closing session: %w", err)
+	}
+	return nil
+}
+
+// ListDevices returns the devices the session can place ops on.
+func (s *Session) ListDevices() ([]tf.Device, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.sess == nil {
+		return nil, errSessionClosed
+	}
+	return s.sess.ListDevices()
+}
+
+// CheckDevice returns an error listing the available devices when device (as
+// returned by ParseDevice, e.g. "/device:GPU:1") is not one of the session's.
+// The empty device (no placement) is always available.
+func (s *Session) CheckDevice(device string) error {
+	if device == "" {
+		return nil
+	}
+	devs, err := s.ListDevices()
+	if err != nil {
+		return err
+	}
+	want := strings.ToUpper(device)
+	names := make([]string, 0, len(devs))
+	for _, d := range devs {
+		// Names look like "/job:localhost/replica:0/task:0/device:GPU:0".
+		if strings.HasSuffix(strings.ToUpper(d.Name), want) {
+			return nil
+		}
+		names = append(names, d.Name)
+	}
+	return fmt.Errorf("tfmodel: device %s is not available; this session has %s", device, strings.Join(names, ", "))
+}
+
+// ParseDevice turns a user device spec into a TensorFlow device name for
+// op.Scope.WithDevice: "cpu" or "cpu:0" → "/device:CPU:0", "gpu" →
+// "/device:GPU:0", "gpu:N" → "/device:GPU:N". Case is ignored. Whether the
+// device exists is checked by Session.CheckDevice.
+func ParseDevice(spec string) (string, error) {
+	kind, idx, hasIdx := strings.Cut(strings.ToLower(strings.TrimSpace(spec)), ":")
+	n := 0
+	if hasIdx {
+		v, err := strconv.Atoi(idx)
+		if err != nil || v < 0 || strconv.Itoa(v) != idx {
+			return "", fmt.Errorf("device %q: index %q is not a non-negative integer", spec, idx)
+		}
+		n = v
+	}
+	switch kind {
+	case "cpu":
+		if n != 0 {
+			return "", fmt.Errorf("device %q: only cpu:0 exists", spec)
+		}
+		return "/device:CPU:0", nil
+	case "gpu":
+		return fmt.Sprintf("/device:GPU:%d", n), nil
+	}
+	return "", fmt.Errorf("device %q: want cpu, gpu or gpu:N", spec)
+}
