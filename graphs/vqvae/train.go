@@ -1,0 +1,173 @@
+package vqvae
+
+import (
+	"fmt"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+
+	"github.com/maskgit-go/maskgit/ops"
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// TrainConfig sets the tokenizer loss and optimizer.
+type TrainConfig struct {
+	// L1 and L2 weigh the pixel losses mean|x − x̂| and mean (x − x̂)².
+	L1 float64 `json:"l1"`
+	L2 float64 `json:"l2"`
+	// AdamW hyper-parameters; the learning rate is fed every step.
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+	WeightDecay float64 `json:"weight_decay"`
+	ClipNorm    float64 `json:"clip_norm"`
+	// Disc adds a patch discriminator with a hinge loss, weighted by the
+	// fed DiscWeight (0 until the step it is switched on).
+	Disc         bool  `json:"disc"`
+	DiscChannels int64 `json:"disc_channels"`
+}
+
+// TrainGraph is the tokenizer's training graph: one AdamW step on a batch,
+// plus the fetches for logging and validation (run them without Step).
+type TrainGraph struct {
+	Graph *tf.Graph
+	Model *Model
+	// Inputs: Images [B, R, R, 3] in [-1, 1]; LR; DiscWeight (ignored
+	// without a discriminator).
+	Images, LR, DiscWeight tf.Output
+	// Step updates the tokenizer; DiscStep the discriminator (nil without).
+	Step, DiscStep *tf.Operation
+	// Init initialises every variable.
+	Init *tf.Operation
+	// Fetches.
+	Loss, L1, L2, CodebookLoss, CommitLoss, GenLoss, DiscLoss tf.Output
+	Perplexity, Used, PSNR, GradNorm                          tf.Output
+	Recon                                                     tf.Output // x̂ clipped to [-1, 1]
+	Flat                                                      tf.Output // encodings [B·G·G, Latent]
+	IDs                                                       tf.Output
+	Reinit                                                    Reinit
+	// Saver covers the model, the optimizers' state and the discriminator.
+	Saver *tfmodel.Saver
+	Vars  *tfmodel.Store
+}
+
+// BuildTrain builds the training graph. seed fixes the initial weights.
+func BuildTrain(cfg Config, tc TrainConfig, seed int64) (*TrainGraph, error) {
+	s := op.NewScope()
+	vs := tfmodel.NewStore(seed, tf.Float)
+	m, err := New(s, vs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	g := &TrainGraph{Model: m, Vars: vs}
+	r := cfg.Resolution
+	g.Images = op.Placeholder(s.SubScope("images"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, r, r, 3)))
+	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
+	g.DiscWeight = op.PlaceholderWithDefault(s.SubScope("disc_weight"), op.Const(s.SubScope("disc_weight_default"), float32(0)), tf.ScalarShape())
+
+	z := m.Encoder(s, g.Images)
+	q := m.Quantizer.Quantize(s, z)
+	xr := m.Decoder(s, q.ST)
+
+	ls := s.SubScope("loss")
+	axes := op.Const(ls.SubScope("axes"), []int32{0, 1, 2, 3})
+	diff := op.Sub(ls.SubScope("diff"), xr, g.Images)
+	g.L1 = op.Mean(ls.SubScope("l1"), op.Abs(ls.SubScope("abs"), diff), axes)
+	g.L2 = op.Mean(ls.SubScope("l2"), op.Square(ls.SubScope("sq"), diff), axes)
+	g.CodebookLoss, g.CommitLoss = q.CodebookLoss, q.CommitLoss
+	loss := op.AddN(ls.SubScope("total"), []tf.Output{
+		op.Mul(ls.SubScope("wl1"), g.L1, op.Const(ls.SubScope("l1w"), float32(tc.L1))),
+		op.Mul(ls.SubScope("wl2"), g.L2, op.Const(ls.SubScope("l2w"), float32(tc.L2))),
+		q.CodebookLoss, q.CommitLoss,
+	})
+	g.GenLoss = op.Const(ls.SubScope("no_gen_loss"), float32(0))
+	g.DiscLoss = op.Const(ls.SubScope("no_disc_loss"), float32(0))
+	var dvs *tfmodel.Store
+	var discLoss tf.Output
+	if tc.Disc {
+		dvs = tfmodel.NewStore(seed+1, tf.Float)
+		ds := s.SubScope("disc")
+		// One discriminator over real and fake images: concatenated on the
+		// batch axis, so its variables are created once.
+		both := op.ConcatV2(ds.SubScope("both"), []tf.Output{g.Images, xr}, op.Const(ds.SubScope("axis"), int32(0)))
+		logits := Discriminator(s, dvs, both, tc.DiscChannels)
+		n := op.Shape(ds.SubScope("n"), g.Images, op.ShapeOutType(tf.Int32))
+		nb := op.Slice(ds.SubScope("nb"), n, op.Const(ds.SubScope("b0"), []int32{0}), op.Const(ds.SubScope("b1"), []int32{1}))
+		parts := op.SplitV(ds.SubScope("split"), logits, op.ConcatV2(ds.SubScope("sizes"), []tf.Output{nb, nb}, op.Const(ds.SubScope("axis0"), int32(0))), op.Const(ds.SubScope("splitaxis"), int32(0)), 2)
+		real, fake := parts[0], parts[1]
+		one := op.Const(ds.SubScope("one"), float32(1))
+		dax := op.Const(ds.SubScope("dax"), []int32{0, 1, 2, 3})
+		// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(x̂)); the tokenizer
+		// minimises −D(x̂). Each optimizer only updates its own store.
+		discLoss = op.Add(ds.SubScope("dloss"),
+			op.Mean(ds.SubScope("dreal"), op.Relu(ds.SubScope("rreal"), op.Sub(ds.SubScope("sreal"), one, real)), dax),
+			op.Mean(ds.SubScope("dfake"), op.Relu(ds.SubScope("rfake"), op.Add(ds.SubScope("afake"), one, op.StopGradient(ds.SubScope("sgfake"), fake))), dax))
+		g.DiscLoss = discLoss
+		g.GenLoss = op.Neg(ds.SubScope("gloss"), op.Mean(ds.SubScope("gmean"), fake, dax))
+		loss = op.Add(ls.SubScope("with_gen"), loss, op.Mul(ls.SubScope("wgen"), g.GenLoss, g.DiscWeight))
+	}
+	g.Loss = loss
+
+	adam, err := tfmodel.NewAdamW(tfmodel.AdamConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: 1e-8, WeightDecay: tc.WeightDecay,
+		DecayFilter: tfmodel.NoDecay("bias", "gamma", "beta", "codebook")})
+	if err != nil {
+		return nil, err
+	}
+	step, norm, err := adam.Minimize(s, vs, loss, g.LR, tc.ClipNorm)
+	if err != nil {
+		return nil, err
+	}
+	g.Step, g.GradNorm = step, norm
+	all := vs.All()
+	if tc.Disc {
+		dadam, err := tfmodel.NewAdam(tfmodel.AdamConfig{Beta1: 0.5, Beta2: 0.9, Eps: 1e-8, Name: "disc_optimizer"})
+		if err != nil {
+			return nil, err
+		}
+		dstep, _, err := dadam.Minimize(s, dvs, discLoss, g.LR, tc.ClipNorm)
+		if err != nil {
+			return nil, err
+		}
+		g.DiscStep = dstep
+		all = append(all, dvs.All()...)
+	}
+
+	ms := s.SubScope("metrics")
+	g.Recon = op.ClipByValue(ms.SubScope("recon"), xr, op.Const(ms.SubScope("lo"), float32(-1)), op.Const(ms.SubScope("hi"), float32(1)))
+	// PSNR on the [0, 1] scale, per image, then averaged: images in [-1, 1]
+	// have 4x the squared error.
+	mse := op.Mean(ms.SubScope("mse"), op.Square(ms.SubScope("sq"), op.Sub(ms.SubScope("d"), g.Recon, g.Images)), op.Const(ms.SubScope("ax"), []int32{1, 2, 3}))
+	mse01 := op.Maximum(ms.SubScope("floor"), op.Div(ms.SubScope("q"), mse, op.Const(ms.SubScope("four"), float32(4))), op.Const(ms.SubScope("eps"), float32(1e-10)))
+	psnr := op.Mul(ms.SubScope("db"), op.Log(ms.SubScope("log"), mse01), op.Const(ms.SubScope("k"), float32(-10/2.302585092994046)))
+	g.PSNR = op.Mean(ms.SubScope("psnr"), psnr, op.Const(ms.SubScope("ax0"), []int32{0}))
+	g.Perplexity, g.Used, g.Flat, g.IDs = q.Perplexity, q.Used, q.Flat, q.IDs
+	g.Reinit = m.Quantizer.ReinitOp(s)
+
+	initOps := []*tf.Operation{vs.InitOp(s.SubScope("init_model"))}
+	if dvs != nil {
+		initOps = append(initOps, dvs.InitOp(s.SubScope("init_disc")))
+	}
+	g.Init = op.NoOp(s.SubScope("init").WithControlDependencies(initOps...))
+	g.Saver = tfmodel.NewSaver(s, all)
+	graph, err := s.Finalize()
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer training graph: %w", err)
+	}
+	g.Graph = graph
+	return g, nil
+}
+
+// Discriminator is a PatchGAN-style critic under "discriminator/": three
+// 4x4 convolutions with LeakyReLU(0.2), the middle one stride 2 with
+// GroupNorm, and a 1-channel 3x3 output of per-patch logits.
+func Discriminator(s *op.Scope, vs *tfmodel.Store, x tf.Output, ch int64) tf.Output {
+	s = s.SubScope("discriminator")
+	lrelu := func(name string, h tf.Output) tf.Output {
+		return op.LeakyRelu(s.SubScope(name), h, op.LeakyReluAlpha(0.2))
+	}
+	h := lrelu("act0", ops.Conv2D(s, vs, "conv0", x, ch, 4, 2, "SAME"))
+	h = ops.Conv2D(s, vs, "conv1", h, 2*ch, 4, 2, "SAME", ops.NoBias())
+	h = lrelu("act1", ops.GroupNorm(s, vs, "norm1", h, 8, 1e-5))
+	h = ops.Conv2D(s, vs, "conv2", h, 4*ch, 4, 1, "SAME", ops.NoBias())
+	h = lrelu("act2", ops.GroupNorm(s, vs, "norm2", h, 8, 1e-5))
+	return ops.Conv2D(s, vs, "out", h, 1, 3, 1, "SAME")
+}
