@@ -10,17 +10,22 @@ import (
 // float32 in [-1, 1] (v/127.5 - 1), mirrored left-right when flip is set.
 // dst must hold 3*res*res values.
 func ToFloat(dst []float32, rgb []uint8, res int, flip bool) {
+	var lut [256]float32
+	for v := range lut {
+		lut[v] = float32(v)/127.5 - 1
+	}
 	for y := 0; y < res; y++ {
 		row := rgb[3*res*y : 3*res*(y+1)]
 		out := dst[3*res*y : 3*res*(y+1)]
+		if !flip {
+			for i, v := range row {
+				out[i] = lut[v]
+			}
+			continue
+		}
 		for x := 0; x < res; x++ {
-			sx := x
-			if flip {
-				sx = res - 1 - x
-			}
-			for c := 0; c < 3; c++ {
-				out[3*x+c] = float32(row[3*sx+c])/127.5 - 1
-			}
+			s := 3 * (res - 1 - x)
+			out[3*x], out[3*x+1], out[3*x+2] = lut[row[s]], lut[row[s+1]], lut[row[s+2]]
 		}
 	}
 }
