@@ -129,7 +129,8 @@ func (a *Adam) Slots(v *Variable) (m, sq *Variable, ok bool) {
 // clipping off), then ApplyGradients. lr is a float or double scalar,
 // usually a placeholder fed from a Schedule. It returns the op to run each
 // step and the global gradient norm before clipping. Errors are recorded in
-// s and returned.
+// s and returned; a trainable variable the loss does not depend on is an
+// error (TensorFlow reports its read op as unreachable).
 func (a *Adam) Minimize(s *op.Scope, vs *Store, loss, lr tf.Output, clipNorm float64) (*tf.Operation, tf.Output, error) {
 	if s.Err() != nil {
 		return nil, tf.Output{}, s.Err()
