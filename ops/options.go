@@ -1,0 +1,223 @@
+package ops
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// Option changes how a layer builder creates its variables. Options given to
+// a composite layer (ResBlock, MultiHeadSelfAttention, TransformerBlock) also
+// apply to the layers inside it.
+type Option func(*options)
+
+type options struct {
+	prefix     string                         // path of the current sub-layer, relative to the top-level layer, with trailing "/"
+	inits      map[string]tfmodel.Initializer // relative variable path -> initializer
+	used       map[string]bool                // inits that matched a variable; shared by sub-layers
+	kernelInit tfmodel.Initializer            // default for every "kernel"
+	noBias     bool
+}
+
+// Init sets the initializer of the variable at path, relative to the layer
+// the option is passed to: "kernel" for a Dense layer, "attn/query/kernel" or
+// "mlp/fc2/bias" for a TransformerBlock. A path that matches no variable is
+// an error, so a typo cannot silently leave a variable at its default.
+func Init(path string, init tfmodel.Initializer) Option {
+	return func(o *options) { o.inits[path] = init }
+}
+
+// KernelInit sets the default initializer of every "kernel" variable (Dense
+// and Conv2D weights); Init still takes precedence. The built-in default is
+// tfmodel.GlorotUniform, as in Keras.
+func KernelInit(init tfmodel.Initializer) Option {
+	return func(o *options) { o.kernelInit = init }
+}
+
+// NoBias drops the "bias" variable of Dense, Conv2D and EmbeddingLogits
+// layers (in a composite layer: of all of them).
+func NoBias() Option {
+	return func(o *options) { o.noBias = true }
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{inits: map[string]tfmodel.Initializer{}, used: map[string]bool{}}
+	for _, f := range opts {
+		if f != nil {
+			f(o)
+		}
+	}
+	return o
+}
+
+// sub returns the options of the sub-layer called name.
+func (o *options) sub(name string) *options {
+	c := *o
+	c.prefix = o.prefix + name + "/"
+	return &c
+}
+
+// initFor returns the initializer of variable v of the current layer.
+func (o *options) initFor(v string, def tfmodel.Initializer) tfmodel.Initializer {
+	key := o.prefix + v
+	if in, ok := o.inits[key]; ok {
+		o.used[key] = true
+		return in
+	}
+	if v == "kernel" && o.kernelInit != nil {
+		return o.kernelInit
+	}
+	return def
+}
+
+// checkUsed reports Init paths that matched no variable of the layer built in ls.
+func (o *options) checkUsed(ls *op.Scope, layer string) {
+	var unused []string
+	for k := range o.inits {
+		if !o.used[k] {
+			unused = append(unused, k)
+		}
+	}
+	if len(unused) > 0 {
+		sort.Strings(unused)
+		fail(ls, layer, "Init paths %q match no variable of this layer", unused)
+	}
+}
+
+// variable creates variable v of the current layer in ls.
+func (o *options) variable(ls *op.Scope, vs *tfmodel.Store, v string, shape []int64, def tfmodel.Initializer) *tfmodel.Variable {
+	return vs.Variable(ls, v, shape, o.initFor(v, def))
+}
+
+// fail records an error naming the layer type and its full scope path.
+// ls is the layer's own scope.
+func fail(ls *op.Scope, layer, format string, args ...interface{}) {
+	if ls.Err() != nil {
+		return
+	}
+	path := "?"
+	// op.Scope does not expose its namespace: learn it from the name of a
+	// throw-away op. The graph is unusable after the error anyway.
+	if probe := ls.AddOperation(tf.OpSpec{Type: "NoOp", Name: "error_path"}); probe != nil {
+		path = strings.TrimSuffix(probe.Name(), "/error_path")
+	}
+	ls.UpdateErr(layer, fmt.Errorf("ops.%s %q: %s", layer, path, fmt.Sprintf(format, args...)))
+}
+
+// checkFloat reports whether x is a usable float32/float64 input of the
+// layer; if vs is not nil, x must also have the store's dtype.
+func checkFloat(ls *op.Scope, layer string, vs *tfmodel.Store, x tf.Output) bool {
+	if ls.Err() != nil {
+		return false
+	}
+	if x.Op == nil {
+		fail(ls, layer, "input is not set")
+		return false
+	}
+	dt := x.DataType()
+	if dt != tf.Float && dt != tf.Double {
+		fail(ls, layer, "input dtype %v, want float32 or float64", dt)
+		return false
+	}
+	if vs == nil {
+		return true
+	}
+	if vs.DType() != dt {
+		fail(ls, layer, "input dtype %v differs from the variable store's %v", dt, vs.DType())
+		return false
+	}
+	return true
+}
+
+// staticShape returns the input's static shape, or nil if its rank is unknown.
+func staticShape(x tf.Output) []int64 {
+	sh := x.Shape()
+	if sh.NumDimensions() < 0 {
+		return nil
+	}
+	dims := make([]int64, sh.NumDimensions())
+	for i := range dims {
+		dims[i] = sh.Size(i)
+	}
+	return dims
+}
+
+// checkRank returns x's static shape if its rank is want (or at least
+// want, if atLeast), with the given dimensions known.
+func checkRank(ls *op.Scope, layer string, x tf.Output, want int, atLeast bool, known ...int) ([]int64, bool) {
+	dims := staticShape(x)
+	if dims == nil {
+		fail(ls, layer, "input rank is unknown, want %d", want)
+		return nil, false
+	}
+	if len(dims) < want || (!atLeast && len(dims) != want) {
+		fail(ls, layer, "input shape %v has rank %d, want %s%d", dims, len(dims), map[bool]string{true: "≥ ", false: ""}[atLeast], want)
+		return nil, false
+	}
+	for _, k := range known {
+		if k < 0 {
+			k += len(dims)
+		}
+		if dims[k] < 0 {
+			fail(ls, layer, "input shape %v: dimension %d must be known", dims, k)
+			return nil, false
+		}
+	}
+	return dims, true
+}
+
+// scalar is a constant of dtype dt (float32 or float64) in its own sub-scope.
+func scalar(s *op.Scope, name string, v float64, dt tf.DataType) tf.Output {
+	s = s.SubScope(name)
+	if dt == tf.Float {
+		return op.Const(s, float32(v))
+	}
+	return op.Const(s, v)
+}
+
+// reshapeLike reshapes x to ref's leading nLead dimensions followed by tail.
+// Known dimensions become constants; a single unknown one becomes -1; more
+// than one unknown dimension is read from Shape(ref) at run time.
+func reshapeLike(s *op.Scope, x, ref tf.Output, nLead int, tail []int64) tf.Output {
+	dims := staticShape(ref)
+	unknown := 0
+	for _, d := range dims[:nLead] {
+		if d < 0 {
+			unknown++
+		}
+	}
+	for _, d := range tail {
+		if d < 0 {
+			unknown++
+		}
+	}
+	if unknown <= 1 {
+		shape := append(append([]int64(nil), dims[:nLead]...), tail...)
+		for i, d := range shape {
+			if d < 0 {
+				shape[i] = -1
+			}
+		}
+		return op.Reshape(s, x, op.Const(s.SubScope("shape"), shape))
+	}
+	ds := s.SubScope("dynamic_shape")
+	lead := op.StridedSlice(ds, op.Shape(ds, ref, op.ShapeOutType(tf.Int64)),
+		op.Const(ds.SubScope("begin"), []int64{0}), op.Const(ds.SubScope("end"), []int64{int64(nLead)}),
+		op.Const(ds.SubScope("strides"), []int64{1}))
+	shape := op.ConcatV2(ds, []tf.Output{lead, op.Const(ds.SubScope("tail"), append([]int64{}, tail...))},
+		op.Const(ds.SubScope("axis"), int32(0)))
+	return op.Reshape(s, x, shape)
+}
+
+// nameHash maps an op name to a 63-bit constant (per-layer random streams).
+func nameHash(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64() >> 1)
+}
