@@ -90,8 +90,9 @@ def write_checkpoints(out_dir):
         shape_and_slices=[""] * len(names),
         tensors=[tf.constant(tensors[n]) for n in names],
     )
-    # Relative paths, so the committed golden state file works from any checkout.
-    tf.compat.v1.train.update_checkpoint_state(os.path.dirname(raw), "model", all_model_checkpoint_paths=["model"])
+    # TensorFlow writes relative paths when DIR is relative (as for the committed
+    # golden files, which must work from any checkout), absolute ones otherwise.
+    tf.compat.v1.train.update_checkpoint_state(os.path.dirname(raw), raw, all_model_checkpoint_paths=[raw])
     written[raw] = {n: describe(tensors[n]) for n in names}
 
     v1 = os.path.join(out_dir, "v1", "model")

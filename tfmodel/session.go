@@ -58,8 +58,8 @@ type Session struct {
 	sess *tf.Session
 }
 
-// errSessionClosed is returned by Run and ListDevices after Close.
-var errSessionClosed = errors.New("tfmodel: session is closed")
+// ErrSessionClosed is returned by Run and ListDevices after Close.
+var ErrSessionClosed = errors.New("tfmodel: session is closed")
 
 // NewSession creates a session for g.
 func NewSession(g *tf.Graph, opts SessionOptions) (*Session, error) {
@@ -85,7 +85,7 @@ func (s *Session) Run(feeds map[tf.Output]*tf.Tensor, fetches []tf.Output, targe
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.sess == nil {
-		return nil, errSessionClosed
+		return nil, ErrSessionClosed
 	}
 	return s.sess.Run(feeds, fetches, targets)
 }
@@ -111,7 +111,7 @@ func (s *Session) ListDevices() ([]tf.Device, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.sess == nil {
-		return nil, errSessionClosed
+		return nil, ErrSessionClosed
 	}
 	return s.sess.ListDevices()
 }
