@@ -24,6 +24,9 @@ type State struct {
 	BestStep int64   `json:"best_step"`
 	// Seconds is the training wall time so far, over all resumed runs.
 	Seconds float64 `json:"seconds"`
+	// CodeUsage counts how often each code was picked since the last
+	// dead-code re-initialisation (tokenizer runs only).
+	CodeUsage []int64 `json:"code_usage,omitempty"`
 }
 
 // NewRNG returns the trainer's random stream for seed.

@@ -50,9 +50,11 @@ type TrainGraph struct {
 	Vars  *tfmodel.Store
 }
 
-// BuildTrain builds the training graph. seed fixes the initial weights.
-func BuildTrain(cfg Config, tc TrainConfig, seed int64) (*TrainGraph, error) {
-	s := op.NewScope()
+// BuildTrain builds the training graph. seed fixes the initial weights;
+// device ("" or a TensorFlow device name such as "/device:GPU:0") places
+// its ops.
+func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGraph, error) {
+	s := op.NewScope().WithDevice(device)
 	vs := tfmodel.NewStore(seed, tf.Float)
 	m, err := New(s, vs, cfg)
 	if err != nil {

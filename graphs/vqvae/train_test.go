@@ -33,7 +33,7 @@ func randomImages(n, r int, seed uint64) *tf.Tensor {
 }
 
 func TestTrainGraphLearnsAndNamesVariables(t *testing.T) {
-	g, err := BuildTrain(tinyConfig(), tinyTrain(), 1)
+	g, err := BuildTrain(tinyConfig(), tinyTrain(), 1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
