@@ -101,7 +101,7 @@ func HeNormal() Initializer {
 	return initFunc(func(s *op.Scope, a InitArgs) tf.Output {
 		in, _ := Fans(a.Shape)
 		// 0.8796... is the std of a unit normal truncated at ±2: divide it out as Keras does.
-		return TruncatedNormal(math.Sqrt(2/in) / 0.87962566103423978).Build(s, a)
+		return TruncatedNormal(math.Sqrt(2/in)/0.87962566103423978).Build(s, a)
 	})
 }
 

@@ -73,9 +73,9 @@ func (q *Quantizer) Quantize(s *op.Scope, z tf.Output) Quantized {
 	zShape := op.Shape(s.SubScope("zshape"), z, op.ShapeOutType(tf.Int32))
 	flat := op.Reshape(s.SubScope("flat"), z, op.Const(s.SubScope("flat_shape"), []int32{-1, int32(q.Dim)}))
 	one := op.Const(s.SubScope("axis1"), []int32{1})
-	zz := op.Sum(s.SubScope("zz"), op.Square(s.SubScope("zsq"), flat), one, op.SumKeepDims(true))   // [N,1]
-	ee := op.Sum(s.SubScope("ee"), op.Square(s.SubScope("esq"), e), one)                             // [K]
-	ze := op.MatMul(s.SubScope("ze"), flat, e, op.MatMulTransposeB(true))                           // [N,K]
+	zz := op.Sum(s.SubScope("zz"), op.Square(s.SubScope("zsq"), flat), one, op.SumKeepDims(true)) // [N,1]
+	ee := op.Sum(s.SubScope("ee"), op.Square(s.SubScope("esq"), e), one)                          // [K]
+	ze := op.MatMul(s.SubScope("ze"), flat, e, op.MatMulTransposeB(true))                         // [N,K]
 	dist := op.Add(s.SubScope("dist"), op.Sub(s.SubScope("d0"), zz, op.Mul(s.SubScope("d1"), q.scalar(s.SubScope("two"), 2), ze)), ee)
 	ids := op.ArgMin(s.SubScope("argmin"), dist, op.Const(s.SubScope("axis"), int32(1)), op.ArgMinOutputType(tf.Int32))
 	qflat := op.GatherV2(s.SubScope("gather"), e, ids, op.Const(s.SubScope("gaxis"), int32(0)))
