@@ -124,9 +124,9 @@ func initStore(t testing.TB, sess *tf.Session, initOp *tf.Operation) {
 	}
 }
 
-// sumAll is Σ x over all axes of a tensor of known rank.
-func sumAll(s *op.Scope, x tf.Output) tf.Output {
-	axes := make([]int32, x.Shape().NumDimensions())
+// sumAll is Σ x over all axes of a tensor of the given rank.
+func sumAll(s *op.Scope, x tf.Output, rank int) tf.Output {
+	axes := make([]int32, rank)
 	for i := range axes {
 		axes[i] = int32(i)
 	}
