@@ -198,8 +198,13 @@ func interopPython(t *testing.T) string {
 		venv = filepath.Join("..", venv) // relative to the repository root
 	}
 	python := filepath.Join(venv, "bin", "python")
-	if _, err := os.Stat(python); venv == "" || err != nil {
-		msg := "TF Python venv not found (set MASKGIT_VENV, e.g. by ./build.sh test): " + python
+	msg := ""
+	if venv == "" {
+		msg = "MASKGIT_VENV is not set (./build.sh test sets it to the TF Python venv)"
+	} else if _, err := os.Stat(python); err != nil {
+		msg = "TF Python venv not usable (MASKGIT_VENV=" + os.Getenv("MASKGIT_VENV") + "): " + err.Error()
+	}
+	if msg != "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}

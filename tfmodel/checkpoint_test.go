@@ -401,6 +401,35 @@ func TestSaveBadPrefix(t *testing.T) {
 	}
 }
 
+// TestFailedSaveKeepsOldCheckpoint: a save that fails (here: the session is
+// closed) leaves no temporary files and does not touch the checkpoint already
+// under that prefix.
+func TestFailedSaveKeepsOldCheckpoint(t *testing.T) {
+	m := newCkptModel(t, testSpecs()[:2])
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "ckpt")
+	if err := m.saver.Save(m.sess, prefix); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(prefix + ".index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.saver.Save(m.sess, prefix); err == nil || !strings.Contains(err.Error(), prefix) {
+		t.Fatalf("Save with a closed session: %v, want an error naming %s", err, prefix)
+	}
+	if got, want := dirNames(t, dir), []string{"ckpt.data-00000-of-00001", "ckpt.index"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("files after a failed Save = %v, want %v", got, want)
+	}
+	after, err := os.ReadFile(prefix + ".index")
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("a failed Save changed the old checkpoint (%v)", err)
+	}
+}
+
 func TestRemoveCheckpoint(t *testing.T) {
 	m := newCkptModel(t, testSpecs()[:1])
 	dir := t.TempDir()
