@@ -120,7 +120,8 @@ func compareFeatures(got, want []float32) (rel float64, err error) {
 }
 
 // TestFeaturesMatchPyTorch compares the Go/TF features of the committed
-// synthetic images with PyTorch's, from scripts/inception_reference.py.
+// synthetic images with PyTorch's, from scripts/inception_reference.py, and
+// checks the Extractor's other entry points on the same session.
 func TestFeaturesMatchPyTorch(t *testing.T) {
 	ref, want := readReference(t)
 	weights := testWeights(t)
@@ -169,5 +170,71 @@ func TestFeaturesMatchPyTorch(t *testing.T) {
 			}
 			t.Logf("%s (%dx%d): relative L2 error %.2g", ref.Images[i], g.h, g.w, rel)
 		}
+	}
+
+	t.Run("FeaturesFloat", func(t *testing.T) {
+		g := groups[0]
+		pix := make([]float32, g.h*g.w*3)
+		for i := range pix {
+			pix[i] = float32(g.pix[i]) / 255
+		}
+		got, err := e.FeaturesFloat(pix, 1, g.h, g.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := compareFeatures(got[0], want[g.idx[0]]); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		for _, tc := range []struct {
+			n, h, w, length int
+			wantErr         string
+		}{
+			{1, 8, 8, 8*8*3 - 1, "191 values for 1 RGB images of 8x8, want 192"},
+			{-1, 8, 8, 0, "bad image batch"},
+			{1, 0, 8, 0, "bad image batch"},
+		} {
+			if _, err := e.Features(make([]uint8, tc.length), tc.n, tc.h, tc.w); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Features(n=%d, %dx%d, %d values): err = %v, want %q", tc.n, tc.h, tc.w, tc.length, err, tc.wantErr)
+			}
+		}
+		if got, err := e.Features(nil, 0, 8, 8); err != nil || len(got) != 0 {
+			t.Errorf("no images: %v, %v", got, err)
+		}
+	})
+	t.Run("Close", func(t *testing.T) {
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Close(); err != nil {
+			t.Errorf("second Close: %v", err)
+		}
+		if _, err := e.Features(make([]uint8, 8*8*3), 1, 8, 8); err == nil || !strings.Contains(err.Error(), "closed") {
+			t.Errorf("Features after Close: err = %v", err)
+		}
+	})
+}
+
+func TestBuildFeaturesWeightErrors(t *testing.T) {
+	w := &Weights{SourceSHA256: strings.Repeat("00", 32), Tensors: map[string]*Tensor{}}
+	bad := &Weights{SourceSHA256: w.SourceSHA256, Tensors: map[string]*Tensor{
+		"net.layers.conv.weight": {DType: Float32, Shape: []int64{32, 3, 9}, F32: make([]float32, 32*3*9)},
+	}}
+	for _, tc := range []struct {
+		name    string
+		w       *Weights
+		wantErr string
+	}{
+		{"missing", w, `weights have no "net.layers.conv.weight"`},
+		{"wrong rank", bad, `weight "net.layers.conv.weight" is float32 [32 3 9], want float32 of rank [4]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := NewExtractorFromWeights(tc.w, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				e.Close()
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+		})
 	}
 }
