@@ -53,11 +53,14 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 		names[i], values[i], dtypes[i] = v.Name, v.Value, v.DType
 	}
 	sub := s.SubScope("save")
-	sv.prefix = op.Placeholder(sub.SubScope("prefix"), tf.String, op.PlaceholderShape(tf.ScalarShape()))
-	namesT := op.Const(sub.SubScope("tensor_names"), names)
-	slicesT := op.Const(sub.SubScope("shape_and_slices"), make([]string, len(vars)))
-	sv.save = op.SaveV2(sub.SubScope("SaveV2"), sv.prefix, namesT, slicesT, values)
-	restored := op.RestoreV2(sub.SubScope("RestoreV2"), sv.prefix, namesT, slicesT, dtypes)
+	// File I/O runs on the CPU (SaveV2 and RestoreV2 have no GPU kernels);
+	// the assigns stay on the caller's device, next to the variables.
+	cpu := sub.WithDevice("/device:CPU:0")
+	sv.prefix = op.Placeholder(cpu.SubScope("prefix"), tf.String, op.PlaceholderShape(tf.ScalarShape()))
+	namesT := op.Const(cpu.SubScope("tensor_names"), names)
+	slicesT := op.Const(cpu.SubScope("shape_and_slices"), make([]string, len(vars)))
+	sv.save = op.SaveV2(cpu.SubScope("SaveV2"), sv.prefix, namesT, slicesT, values)
+	restored := op.RestoreV2(cpu.SubScope("RestoreV2"), sv.prefix, namesT, slicesT, dtypes)
 	if s.Err() != nil {
 		return sv
 	}
@@ -72,9 +75,13 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 // Variables returns the saved variables.
 func (sv *Saver) Variables() []*Variable { return append([]*Variable(nil), sv.vars...) }
 
-func (sv *Saver) built() error {
+// ready reports whether the saver was built and sess is usable.
+func (sv *Saver) ready(sess *Session) error {
 	if sv == nil || sv.save == nil || sv.restore == nil {
 		return errors.New("tfmodel: the saver was not built (its scope had an error)")
+	}
+	if sess == nil {
+		return errors.New("tfmodel: nil session")
 	}
 	return nil
 }
@@ -88,7 +95,7 @@ func (sv *Saver) built() error {
 // so a crash never leaves a half-written checkpoint under the final name (a
 // checkpoint exists once its .index does).
 func (sv *Saver) Save(sess *Session, prefix string) (err error) {
-	if err := sv.built(); err != nil {
+	if err := sv.ready(sess); err != nil {
 		return err
 	}
 	if prefix == "" || strings.HasSuffix(prefix, string(filepath.Separator)) {
@@ -150,7 +157,7 @@ func (sv *Saver) Save(sess *Session, prefix string) (err error) {
 // otherwise it returns an error naming the checkpoint and each offending
 // variable, and no variable changes.
 func (sv *Saver) Restore(sess *Session, prefix string) error {
-	if err := sv.built(); err != nil {
+	if err := sv.ready(sess); err != nil {
 		return err
 	}
 	idx, err := readBundleIndex(prefix)

@@ -86,7 +86,7 @@ func WriteCheckpointState(dir string, st CheckpointState) error {
 	}
 	all := st.AllModelCheckpointPaths
 	if len(all) == 0 || all[len(all)-1] != st.ModelCheckpointPath {
-		all = append(append([]string(nil), removeString(all, st.ModelCheckpointPath)...), st.ModelCheckpointPath)
+		all = append(removeString(all, st.ModelCheckpointPath), st.ModelCheckpointPath)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "model_checkpoint_path: %s\n", quoteTextProto(relativeTo(dir, st.ModelCheckpointPath)))
