@@ -25,11 +25,11 @@ func Dropout(s *op.Scope, x, rate, seed tf.Output) tf.Output {
 		return tf.Output{}
 	}
 	if rate.DataType() != x.DataType() || rate.Shape().NumDimensions() > 0 {
-		fail(ls, "Dropout", "rate must be a %v scalar, got %v %v", x.DataType(), rate.DataType(), rate.Shape())
+		fail(ls, "Dropout", "rate must be a %v scalar, got %v %v", dtypeName(x.DataType()), dtypeName(rate.DataType()), rate.Shape())
 		return tf.Output{}
 	}
 	if sh := seed.Shape(); seed.DataType() != tf.Int64 || sh.NumDimensions() > 1 || (sh.NumDimensions() == 1 && sh.Size(0) >= 0 && sh.Size(0) != 2) {
-		fail(ls, "Dropout", "seed must be int64[2], got %v %v", seed.DataType(), sh)
+		fail(ls, "Dropout", "seed must be int64[2], got %v %v", dtypeName(seed.DataType()), sh)
 		return tf.Output{}
 	}
 	dt := x.DataType()

@@ -30,7 +30,7 @@ func embedding(ls *op.Scope, vs *tfmodel.Store, ids tf.Output, vocab, dim int64,
 		return tf.Output{}, nil
 	}
 	if dt := ids.DataType(); dt != tf.Int32 && dt != tf.Int64 {
-		fail(ls, "Embedding", "ids dtype %v, want int32 or int64", dt)
+		fail(ls, "Embedding", "ids dtype %v, want int32 or int64", dtypeName(dt))
 		return tf.Output{}, nil
 	}
 	if vocab <= 0 || dim <= 0 {
@@ -38,7 +38,7 @@ func embedding(ls *op.Scope, vs *tfmodel.Store, ids tf.Output, vocab, dim int64,
 		return tf.Output{}, nil
 	}
 	if dt := vs.DType(); dt != tf.Float && dt != tf.Double {
-		fail(ls, "Embedding", "store dtype %v, want float32 or float64", dt)
+		fail(ls, "Embedding", "store dtype %v, want float32 or float64", dtypeName(dt))
 		return tf.Output{}, nil
 	}
 	emb := o.variable(ls, vs, "embeddings", []int64{vocab, dim}, tfmodel.TruncatedNormal(0.02))
@@ -69,7 +69,7 @@ func embeddingLogits(ls *op.Scope, vs *tfmodel.Store, x tf.Output, emb *tfmodel.
 		return tf.Output{}
 	}
 	if emb.DType != x.DataType() {
-		fail(ls, "EmbeddingLogits", "embedding dtype %v differs from input dtype %v", emb.DType, x.DataType())
+		fail(ls, "EmbeddingLogits", "embedding dtype %v differs from input dtype %v", dtypeName(emb.DType), dtypeName(x.DataType()))
 		return tf.Output{}
 	}
 	dims, ok := checkRank(ls, "EmbeddingLogits", x, 2, true, -1)

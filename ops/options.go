@@ -122,17 +122,38 @@ func checkFloat(ls *op.Scope, layer string, vs *tfmodel.Store, x tf.Output) bool
 	}
 	dt := x.DataType()
 	if dt != tf.Float && dt != tf.Double {
-		fail(ls, layer, "input dtype %v, want float32 or float64", dt)
+		fail(ls, layer, "input dtype %v, want float32 or float64", dtypeName(dt))
 		return false
 	}
 	if vs == nil {
 		return true
 	}
 	if vs.DType() != dt {
-		fail(ls, layer, "input dtype %v differs from the variable store's %v", dt, vs.DType())
+		fail(ls, layer, "input dtype %v differs from the variable store's %v", dtypeName(dt), dtypeName(vs.DType()))
 		return false
 	}
 	return true
+}
+
+// dtypeName names the dtypes that appear in error messages.
+func dtypeName(dt tf.DataType) string {
+	switch dt {
+	case tf.Float:
+		return "float32"
+	case tf.Double:
+		return "float64"
+	case tf.Int32:
+		return "int32"
+	case tf.Int64:
+		return "int64"
+	case tf.Bool:
+		return "bool"
+	case tf.Half:
+		return "float16"
+	case tf.Bfloat16:
+		return "bfloat16"
+	}
+	return fmt.Sprintf("DataType(%d)", int(dt))
 }
 
 // staticShape returns the input's static shape, or nil if its rank is unknown.
