@@ -9,10 +9,13 @@
 //
 //	FID = ‖μ₁−μ₂‖² + Tr(Σ₁) + Tr(Σ₂) − 2·Tr((Σ₁Σ₂)^½)
 //
-// and agrees with pytorch-fid's calculate_frechet_distance (scipy sqrtm) to
-// about 1e-8 relative, also for rank-deficient covariances (fewer images
-// than feature dimensions). FrechetDistanceOffset reproduces pytorch-fid's
-// ε·I fallback path.
+// and agrees with pytorch-fid's calculate_frechet_distance (scipy sqrtm):
+// to ~1e-14 relative for full-rank covariances and ~1e-7 for rank-deficient
+// ones (fewer images than feature dimensions, where scipy's own result is
+// only that precise). FrechetDistanceOffset reproduces pytorch-fid's ε·I
+// fallback path. At D=2048 with full-rank covariances a distance takes tens
+// of seconds on two cores (a dense symmetric eigensolve in pure Go), about
+// twice SciPy's time.
 //
 // Statistics are exchanged as .npz files with float64 "mu" and "sigma"
 // arrays (WriteStats, ReadStats), the format of pytorch-fid's --save-stats,

@@ -58,7 +58,8 @@ func (s Stats) Validate() error {
 // means and centred scatter matrices (Chan et al.), which is as stable as
 // centring all features at once and matches np.mean / np.cov to rounding.
 //
-// The zero value is not usable; create one with NewAccumulator.
+// The zero value is not usable; create one with NewAccumulator. An
+// Accumulator is not safe for concurrent use.
 type Accumulator struct {
 	dim  int
 	n    int
