@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 )
@@ -41,11 +40,7 @@ func (p *Progress) Report(step int64, images int64, metrics map[string]float64) 
 	if sps > 0 {
 		eta = (time.Duration(float64(p.total-step)/sps) * time.Second).Round(time.Second).String()
 	}
-	keys := make([]string, 0, len(metrics))
-	for k := range metrics {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := sortedKeys(metrics)
 	var b strings.Builder
 	fmt.Fprintf(&b, "step %d/%d", step, p.total)
 	for _, k := range keys {

@@ -65,3 +65,19 @@ func ReadState(path string) (State, error) {
 	}
 	return st, nil
 }
+
+// InputError marks a failure caused by the user's input: an empty or
+// missing data folder, an unreadable image, a run directory that cannot be
+// started or resumed, a checkpoint that does not match the model. Commands
+// exit with status 2 for these.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &InputError{Err: err}
+}

@@ -69,29 +69,29 @@ type TokenizerResult struct {
 // Cancelling ctx saves a checkpoint and returns ctx.Err().
 func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (res TokenizerResult, err error) {
 	if err := cfg.Model.Validate(); err != nil {
-		return res, err
+		return res, inputErr(err)
 	}
 	if cfg.Batch <= 0 || cfg.Steps <= 0 {
-		return res, fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps)
+		return res, inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
 	}
 	sched, err := cfg.LR.Build(cfg.Steps)
 	if err != nil {
-		return res, err
+		return res, inputErr(err)
 	}
 	res.BestStep = -1
 	run := RunDir(opt.Out)
 	trainSet, err := dataset.OpenFolder(cfg.TrainDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
 	if err != nil {
-		return res, err
+		return res, inputErr(err)
 	}
 	reportSkipped(opt.Log, trainSet)
 	valSet, err := dataset.OpenFolder(cfg.ValDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
 	if err != nil {
-		return res, err
+		return res, inputErr(err)
 	}
 	reportSkipped(opt.Log, valSet)
 	if err := run.Init(cfg, opt.Resume); err != nil {
-		return res, err
+		return res, inputErr(err)
 	}
 	g, err := vqvae.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
 	if err != nil {
@@ -115,7 +115,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	st := State{BestStep: -1}
 	if opt.Resume {
 		if st, err = ck.RestoreLatest(sess); err != nil {
-			return res, err
+			return res, inputErr(err)
 		}
 		if err := st.RestoreRNG(pcg); err != nil {
 			return res, err

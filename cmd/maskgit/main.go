@@ -49,6 +49,7 @@ func badInput(format string, args ...interface{}) error {
 func commands() []command {
 	cmds := []command{
 		versionCommand(),
+		trainTokenizerCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
@@ -99,7 +100,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := runFn(ctx, env, fs.Args()); err != nil {
-		fmt.Fprintf(stderr, "maskgit %s: %v\n", c.name, err)
+		msg := err.Error()
+		// op.Scope errors carry a Go stack trace: useful in tests, noise here.
+		if i := strings.Index(msg, " (Stacktrace: "); i >= 0 {
+			msg = msg[:i]
+		}
+		fmt.Fprintf(stderr, "maskgit %s: %s\n", c.name, msg)
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2

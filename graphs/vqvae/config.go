@@ -23,6 +23,8 @@ type Config struct {
 	Codes  int64 `json:"codes"`
 	// Beta weighs the commitment loss.
 	Beta float64 `json:"beta"`
+	// Normalize uses l2-normalised codes and encodings (see Quantizer).
+	Normalize bool `json:"normalize"`
 }
 
 // Downsamples is log2(Resolution/Grid).

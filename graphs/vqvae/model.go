@@ -34,7 +34,7 @@ func New(s *op.Scope, vs *tfmodel.Store, cfg Config) (*Model, error) {
 		return nil, s.Err()
 	}
 	m := &Model{Cfg: cfg, vs: vs}
-	m.Quantizer = NewQuantizer(s, vs, "quantizer", cfg.Codes, cfg.Latent, cfg.Beta)
+	m.Quantizer = NewQuantizer(s, vs, "quantizer", cfg.Codes, cfg.Latent, cfg.Beta, cfg.Normalize)
 	return m, s.Err()
 }
 

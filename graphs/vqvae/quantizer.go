@@ -14,8 +14,12 @@ import (
 type Quantizer struct {
 	Codes, Dim int64
 	Beta       float64
-	Codebook   *tfmodel.Variable
-	dtype      tf.DataType
+	// Normalize compares and returns unit vectors: encodings and codes are
+	// l2-normalised before the nearest-code search (cosine similarity, as in
+	// ViT-VQGAN), which keeps every code reachable and the losses bounded.
+	Normalize bool
+	Codebook  *tfmodel.Variable
+	dtype     tf.DataType
 }
 
 // Quantized is what Quantize returns.
@@ -31,22 +35,41 @@ type Quantized struct {
 	// Perplexity is exp(entropy) of the batch's code histogram; Used counts the
 	// distinct codes the batch selected.
 	Perplexity, Used tf.Output
-	// Flat are the encodings as [B·H·W, Dim], for re-initialising dead codes.
+	// Flat are the encodings (normalised with Normalize) as [B·H·W, Dim],
+	// for re-initialising dead codes.
 	Flat tf.Output
 }
 
 // NewQuantizer creates the codebook under s.SubScope(name).
 // Codes start uniform in ±1/Codes, as in the VQ-VAE paper's code.
-func NewQuantizer(s *op.Scope, vs *tfmodel.Store, name string, codes, dim int64, beta float64) *Quantizer {
-	q := &Quantizer{Codes: codes, Dim: dim, Beta: beta, dtype: vs.DType()}
+func NewQuantizer(s *op.Scope, vs *tfmodel.Store, name string, codes, dim int64, beta float64, normalize bool) *Quantizer {
+	q := &Quantizer{Codes: codes, Dim: dim, Beta: beta, Normalize: normalize, dtype: vs.DType()}
 	if codes < 2 || dim < 1 {
 		s.UpdateErr("Quantizer", fmt.Errorf("quantizer %q: need ≥2 codes and dim ≥1, got %d, %d", name, codes, dim))
 		return q
 	}
 	sub := s.SubScope(name)
-	lim := 1 / float64(codes)
-	q.Codebook = vs.Variable(sub, "codebook", []int64{codes, dim}, tfmodel.Uniform(-lim, lim))
+	init := tfmodel.Uniform(-1/float64(codes), 1/float64(codes))
+	if normalize {
+		init = tfmodel.Normal(1) // directions uniform on the sphere
+	}
+	q.Codebook = vs.Variable(sub, "codebook", []int64{codes, dim}, init)
 	return q
+}
+
+// codes returns the codebook as used for search and lookup.
+func (q *Quantizer) codes(s *op.Scope) tf.Output {
+	if !q.Normalize {
+		return q.Codebook.Value
+	}
+	return l2Normalize(s.SubScope("codes_unit"), q.Codebook.Value)
+}
+
+// l2Normalize scales the last axis of x to unit length.
+func l2Normalize(s *op.Scope, x tf.Output) tf.Output {
+	ss := op.Sum(s.SubScope("ss"), op.Square(s.SubScope("sq"), x), op.Const(s.SubScope("axis"), []int32{-1}), op.SumKeepDims(true))
+	eps := op.Cast(s.SubScope("eps"), op.Const(s.SubScope("eps_c"), 1e-12), x.DataType())
+	return op.Mul(s.SubScope("scale"), x, op.Rsqrt(s.SubScope("rsqrt"), op.Maximum(s.SubScope("max"), ss, eps)))
 }
 
 func (q *Quantizer) scalar(s *op.Scope, v float64) tf.Output {
@@ -69,7 +92,10 @@ func (q *Quantizer) Quantize(s *op.Scope, z tf.Output) Quantized {
 		return out
 	}
 	s = s.SubScope("quantize")
-	e := q.Codebook.Value
+	e := q.codes(s)
+	if q.Normalize {
+		z = l2Normalize(s.SubScope("z_unit"), z)
+	}
 	zShape := op.Shape(s.SubScope("zshape"), z, op.ShapeOutType(tf.Int32))
 	flat := op.Reshape(s.SubScope("flat"), z, op.Const(s.SubScope("flat_shape"), []int32{-1, int32(q.Dim)}))
 	one := op.Const(s.SubScope("axis1"), []int32{1})
@@ -109,7 +135,7 @@ func (q *Quantizer) Lookup(s *op.Scope, ids tf.Output) tf.Output {
 		return tf.Output{}
 	}
 	s = s.SubScope("lookup")
-	return op.GatherV2(s, q.Codebook.Value, ids, op.Const(s.SubScope("axis"), int32(0)))
+	return op.GatherV2(s, q.codes(s), ids, op.Const(s.SubScope("axis"), int32(0)))
 }
 
 // Reinit is an op that overwrites chosen codes, fed from Go: Indices int32

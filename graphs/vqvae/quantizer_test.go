@@ -14,6 +14,28 @@ import (
 // TestQuantizerAgainstBruteForce checks ids, losses, the straight-through
 // gradient and the codebook gradient against a direct Go computation.
 func TestQuantizerAgainstBruteForce(t *testing.T) {
+	for _, normalize := range []bool{false, true} {
+		t.Run(map[bool]string{false: "euclidean", true: "normalized"}[normalize], func(t *testing.T) {
+			testQuantizer(t, normalize)
+		})
+	}
+}
+
+// unit returns v scaled to length 1.
+func unit(v []float64) []float64 {
+	n := 0.0
+	for _, x := range v {
+		n += x * x
+	}
+	n = math.Sqrt(n)
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = x / n
+	}
+	return out
+}
+
+func testQuantizer(t *testing.T, normalize bool) {
 	const B, H, W, C, K = 2, 3, 3, 4, 5
 	const beta = 0.25
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -30,7 +52,7 @@ func TestQuantizerAgainstBruteForce(t *testing.T) {
 	}
 	s := op.NewScope()
 	vs := tfmodel.NewStore(1, tf.Double)
-	q := &Quantizer{Codes: K, Dim: C, Beta: beta, dtype: tf.Double}
+	q := &Quantizer{Codes: K, Dim: C, Beta: beta, Normalize: normalize, dtype: tf.Double}
 	q.Codebook = vs.Variable(s.SubScope("vq"), "codebook", []int64{K, C}, tfmodel.Values(cb))
 	zIn := op.Placeholder(s.SubScope("z"), tf.Double, op.PlaceholderShape(tf.MakeShape(B, H, W, C)))
 	out := q.Quantize(s, zIn)
@@ -58,6 +80,20 @@ func TestQuantizerAgainstBruteForce(t *testing.T) {
 		t.Fatal(err)
 	}
 	zt, _ := tf.NewTensor(z)
+	// The reference works on what the quantizer compares: unit vectors
+	// when normalising (then the gradients include the normalisation's
+	// Jacobian and only the forward values are compared).
+	zr := append([]float64(nil), z...)
+	cbr := cb
+	if normalize {
+		for i := 0; i < len(z)/C; i++ {
+			copy(zr[i*C:(i+1)*C], unit(z[i*C:(i+1)*C]))
+		}
+		cbr = make([][]float64, K)
+		for k := range cb {
+			cbr[k] = unit(cb[k])
+		}
+	}
 	zt.Reshape([]int64{B, H, W, C})
 	wv := make([]float64, len(z))
 	for i := range wv {
@@ -85,7 +121,7 @@ func TestQuantizerAgainstBruteForce(t *testing.T) {
 		for k := 0; k < K; k++ {
 			d := 0.0
 			for c := 0; c < C; c++ {
-				x := z[i*C+c] - cb[k][c]
+				x := zr[i*C+c] - cbr[k][c]
 				d += x * x
 			}
 			if d < bestD {
@@ -96,7 +132,7 @@ func TestQuantizerAgainstBruteForce(t *testing.T) {
 		used[best] = true
 		mse += bestD
 		for c := 0; c < C; c++ {
-			wantG[best][c] += 2 * (cb[best][c] - z[i*C+c]) / float64(N*C)
+			wantG[best][c] += 2 * (cbr[best][c] - zr[i*C+c]) / float64(N*C)
 		}
 	}
 	mse /= float64(N * C)
@@ -119,14 +155,18 @@ func TestQuantizerAgainstBruteForce(t *testing.T) {
 	for i := 0; i < N; i++ {
 		b, y, x := i/(H*W), (i/W)%H, i%W
 		for c := 0; c < C; c++ {
-			near("ST value", st[b][y][x][c], cb[wantIDs[i]][c])
-			near("ST grad", g0[b][y][x][c], wv[((b*H+y)*W+x)*C+c])
+			near("ST value", st[b][y][x][c], cbr[wantIDs[i]][c])
+			if !normalize {
+				near("ST grad", g0[b][y][x][c], wv[((b*H+y)*W+x)*C+c])
+			}
 		}
 	}
 	g1 := res[5].Value().([][]float64)
-	for k := 0; k < K; k++ {
-		for c := 0; c < C; c++ {
-			near("codebook grad", g1[k][c], wantG[k][c])
+	if !normalize {
+		for k := 0; k < K; k++ {
+			for c := 0; c < C; c++ {
+				near("codebook grad", g1[k][c], wantG[k][c])
+			}
 		}
 	}
 	near("used", float64(res[6].Value().(float32)), float64(len(used)))

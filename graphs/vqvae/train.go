@@ -54,7 +54,10 @@ type TrainGraph struct {
 // device ("" or a TensorFlow device name such as "/device:GPU:0") places
 // its ops.
 func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGraph, error) {
-	s := op.NewScope().WithDevice(device)
+	root := op.NewScope()
+	// Gradients refuse device annotations: the model is placed, the
+	// optimizers (built on root) follow their inputs.
+	s := root.WithDevice(device)
 	vs := tfmodel.NewStore(seed, tf.Float)
 	m, err := New(s, vs, cfg)
 	if err != nil {
@@ -114,7 +117,7 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	if err != nil {
 		return nil, err
 	}
-	step, norm, err := adam.Minimize(s, vs, loss, g.LR, tc.ClipNorm)
+	step, norm, err := adam.Minimize(root, vs, loss, g.LR, tc.ClipNorm)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +128,7 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 		if err != nil {
 			return nil, err
 		}
-		dstep, _, err := dadam.Minimize(s, dvs, discLoss, g.LR, tc.ClipNorm)
+		dstep, _, err := dadam.Minimize(root, dvs, discLoss, g.LR, tc.ClipNorm)
 		if err != nil {
 			return nil, err
 		}
@@ -144,13 +147,13 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	g.Perplexity, g.Used, g.Flat, g.IDs = q.Perplexity, q.Used, q.Flat, q.IDs
 	g.Reinit = m.Quantizer.ReinitOp(s)
 
-	initOps := []*tf.Operation{vs.InitOp(s.SubScope("init_model"))}
+	initOps := []*tf.Operation{vs.InitOp(root.SubScope("init_model"))}
 	if dvs != nil {
-		initOps = append(initOps, dvs.InitOp(s.SubScope("init_disc")))
+		initOps = append(initOps, dvs.InitOp(root.SubScope("init_disc")))
 	}
-	g.Init = op.NoOp(s.SubScope("init").WithControlDependencies(initOps...))
-	g.Saver = tfmodel.NewSaver(s, all)
-	graph, err := s.Finalize()
+	g.Init = op.NoOp(root.SubScope("init").WithControlDependencies(initOps...))
+	g.Saver = tfmodel.NewSaver(root, all)
+	graph, err := root.Finalize()
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer training graph: %w", err)
 	}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/tfmodel"
+	"github.com/maskgit-go/maskgit/train"
+)
+
+// runFlags are the flags every training command shares.
+type runFlags struct {
+	out                           string
+	resume, skipBad               bool
+	logEvery, valEvery, ckptEvery int64
+	valImages, threads            int
+	device                        string
+	stopAt                        int64
+}
+
+func (r *runFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&r.out, "out", "", "run directory (config, checkpoints, best model, TensorBoard events) (required)")
+	fs.BoolVar(&r.resume, "resume", false, "continue the run in --out from its latest checkpoint")
+	fs.Int64Var(&r.logEvery, "log-every", 50, "print a progress line every N steps")
+	fs.Int64Var(&r.valEvery, "val-every", 1000, "validate every N steps (and at the end)")
+	fs.Int64Var(&r.ckptEvery, "ckpt-every", 500, "save a checkpoint every N steps (and at the end)")
+	fs.IntVar(&r.valImages, "val-images", 0, "validate on the first N images of the validation folder (0: all)")
+	fs.IntVar(&r.threads, "threads", 0, "TensorFlow intra-op threads (0: all cores)")
+	fs.StringVar(&r.device, "device", "cpu", "where to run: cpu or gpu:N")
+	fs.BoolVar(&r.skipBad, "skip-bad", false, "skip unreadable images (and report how many) instead of failing")
+	fs.Int64Var(&r.stopAt, "stop-at", 0, "stop after this step with a checkpoint (continue later with --resume)")
+}
+
+func (r *runFlags) options(env *cliEnv) (train.RunOptions, error) {
+	if r.out == "" {
+		return train.RunOptions{}, badInput("--out is required")
+	}
+	dev, err := tfmodel.ParseDevice(r.device)
+	if err != nil {
+		return train.RunOptions{}, usageError{err}
+	}
+	return train.RunOptions{
+		Out: r.out, Resume: r.resume, LogEvery: r.logEvery, ValEvery: r.valEvery, CkptEvery: r.ckptEvery,
+		ValImages: r.valImages, Threads: r.threads, Device: dev, SkipBad: r.skipBad, StopAt: r.stopAt, Log: env.stdout,
+	}, nil
+}
+
+// defaultDataDir is catfaces64/<split> under the shared folder, or "" when absent.
+func defaultDataDir(split string) string {
+	dir, err := dataset.CatFacesDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, split)
+}
+
+func trainTokenizerCommand() command {
+	return command{
+		name:    "train-tokenizer",
+		summary: "train the VQ tokenizer (stage 1) on an image folder",
+		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
+			var rf runFlags
+			rf.register(fs)
+			preset := fs.String("preset", "cpu", fmt.Sprintf("model and training preset %v", train.PresetNames()))
+			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images (PNG/JPEG, recursive)")
+			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images")
+			steps := fs.Int64("steps", 0, "optimizer steps (0: the preset's)")
+			batch := fs.Int("batch", 0, "batch size (0: the preset's)")
+			lr := fs.Float64("lr", 0, "base learning rate (0: the preset's)")
+			schedule := fs.String("lr-schedule", "", "learning-rate schedule: step or cosine (default: the preset's)")
+			seed := fs.Uint64("seed", 1, "seed of the initial weights, data order and every random draw")
+			disc := fs.Bool("disc", false, "add the patch discriminator (hinge loss)")
+			discStart := fs.Int64("disc-start", -1, "step at which the discriminator loss switches on (-1: the preset's)")
+			return func(ctx context.Context, env *cliEnv, args []string) error {
+				if len(args) > 0 {
+					return badInput("unexpected arguments %q", args)
+				}
+				cfg, err := train.TokenizerPreset(*preset)
+				if err != nil {
+					return usageError{err}
+				}
+				if *trainDir == "" || *valDir == "" {
+					return badInput("--train-dir and --val-dir are required (no ../shared/data/catfaces64 found)")
+				}
+				cfg.TrainDir, cfg.ValDir, cfg.Seed = *trainDir, *valDir, *seed
+				if *steps > 0 {
+					cfg.Steps = *steps
+				}
+				if *batch > 0 {
+					cfg.Batch = *batch
+				}
+				if *lr > 0 {
+					cfg.LR.Base = *lr
+				}
+				if *schedule != "" {
+					cfg.LR.Schedule = *schedule
+				}
+				if *disc {
+					cfg.Train.Disc = true
+				}
+				if *discStart >= 0 {
+					cfg.DiscStart = *discStart
+				}
+				if _, err := cfg.LR.Build(cfg.Steps); err != nil {
+					return usageError{err}
+				}
+				opt, err := rf.options(env)
+				if err != nil {
+					return err
+				}
+				res, err := train.TrainTokenizer(ctx, cfg, opt)
+				if err != nil {
+					if errors.Is(err, context.Canceled) {
+						return fmt.Errorf("interrupted at step %d (checkpoint saved; continue with --resume)", res.Step)
+					}
+					return classifyTrainError(err)
+				}
+				fmt.Fprintf(env.stdout, "tokenizer: %d steps, validation PSNR %.2f dB (l2 %.5f), best at step %d, %d codes used; run in %s\n",
+					res.Step, res.ValPSNR, res.ValL2, res.BestStep, res.Used, opt.Out)
+				return nil
+			}
+		},
+	}
+}
+
+// classifyTrainError turns the trainer's input errors into exit status 2.
+func classifyTrainError(err error) error {
+	var ie *train.InputError
+	if errors.As(err, &ie) {
+		return usageError{err}
+	}
+	return err
+}
