@@ -27,7 +27,7 @@ func TokenizerPreset(name string) (TokenizerConfig, error) {
 	case "cpu":
 		base.Model = vqvae.Config{Resolution: 64, Grid: 16, Channels: []int64{32, 64, 128}, ResBlocks: 1, Groups: 8, Latent: 32, Codes: 1024, Beta: 0.25, Normalize: true}
 		base.LR = LRConfig{Base: 1e-3, Schedule: "cosine", Warmup: 200, Min: 5e-5, StepSize: 4000, Gamma: 0.5}
-		base.Batch, base.Steps = 32, 6000
+		base.Batch, base.Steps = 32, 3000
 	case "lab":
 		base.Model = vqvae.Config{Resolution: 64, Grid: 16, Channels: []int64{128, 128, 256, 256, 512}, ResBlocks: 2, Groups: 32, Latent: 256, Codes: 1024, Beta: 0.25}
 		base.Train.Disc, base.Train.DiscChannels = true, 64
