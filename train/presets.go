@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/graphs/vqvae"
 )
 
@@ -46,4 +47,32 @@ func sortedKeys(m map[string]float64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// TransformerPreset returns the transformer config of a preset; the
+// tokenizer and data paths are left empty for the caller.
+func TransformerPreset(name string) (TransformerConfig, error) {
+	base := TransformerConfig{
+		Train:        transformer.TrainConfig{LabelSmoothing: 0.1, Beta1: 0.9, Beta2: 0.96, WeightDecay: 0.045, ClipNorm: 1},
+		Seed:         1,
+		MaskSchedule: "cosine",
+		FlipTokens:   true,
+	}
+	switch name {
+	case "tiny":
+		base.Model = transformer.Config{Codes: 64, Positions: 256, Dim: 32, Layers: 1, Heads: 2, MLPDim: 64, Dropout: 0.1}
+		base.LR = LRConfig{Base: 1e-3, Schedule: "step", StepSize: 100, Gamma: 0.5, Warmup: 2, Min: 1e-5}
+		base.Batch, base.Steps = 4, 20
+	case "cpu":
+		base.Model = transformer.Config{Codes: 1024, Positions: 256, Dim: 256, Layers: 6, Heads: 8, MLPDim: 512, Dropout: 0.1}
+		base.LR = LRConfig{Base: 5e-4, Schedule: "cosine", Warmup: 300, Min: 1e-5, StepSize: 2000, Gamma: 0.5}
+		base.Batch, base.Steps = 32, 6000
+	case "lab":
+		base.Model = transformer.Config{Codes: 1024, Positions: 256, Dim: 768, Layers: 15, Heads: 16, MLPDim: 1536, Dropout: 0.1}
+		base.LR = LRConfig{Base: 1e-4, Schedule: "step", StepSize: 20000, Gamma: 0.5, Warmup: 1000, Min: 1e-6}
+		base.Batch, base.Steps = 32, 100000
+	default:
+		return TransformerConfig{}, fmt.Errorf("unknown preset %q (%v)", name, PresetNames())
+	}
+	return base, nil
 }

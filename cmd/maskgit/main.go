@@ -50,6 +50,8 @@ func commands() []command {
 	cmds := []command{
 		versionCommand(),
 		trainTokenizerCommand(),
+		trainCommand(),
+		encodeCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

@@ -130,6 +130,9 @@ func trainTokenizerCommand() command {
 
 // classifyTrainError turns the trainer's input errors into exit status 2.
 func classifyTrainError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var ie *train.InputError
 	if errors.As(err, &ie) {
 		return usageError{err}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/maskgit-go/maskgit/inpaint"
+	"github.com/maskgit-go/maskgit/pipeline"
+	"github.com/maskgit-go/maskgit/tfmodel"
+	"github.com/maskgit-go/maskgit/train"
+)
+
+func trainCommand() command {
+	return command{
+		name:    "train",
+		summary: "train the transformer (stage 2) by masked visual token modelling",
+		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
+			var rf runFlags
+			rf.register(fs)
+			preset := fs.String("preset", "cpu", fmt.Sprintf("model and training preset %v", train.PresetNames()))
+			tokDir := fs.String("tokenizer", "", "tokenizer run directory (from train-tokenizer) (required)")
+			trainTokens := fs.String("train-tokens", "", "training token cache (from encode); default: encode --train-dir into the run")
+			valTokens := fs.String("val-tokens", "", "validation token cache; default: encode --val-dir into the run")
+			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images, encoded once when --train-tokens is not given")
+			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images, encoded once when --val-tokens is not given")
+			steps := fs.Int64("steps", 0, "optimizer steps (0: the preset's)")
+			batch := fs.Int("batch", 0, "batch size (0: the preset's)")
+			lr := fs.Float64("lr", 0, "base learning rate (0: the preset's)")
+			schedule := fs.String("lr-schedule", "", "learning-rate schedule: step or cosine (default: the preset's)")
+			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
+			seed := fs.Uint64("seed", 1, "seed of the initial weights, data order, masks and dropout")
+			return func(ctx context.Context, env *cliEnv, args []string) error {
+				if len(args) > 0 {
+					return badInput("unexpected arguments %q", args)
+				}
+				if *tokDir == "" {
+					return badInput("--tokenizer is required")
+				}
+				cfg, err := train.TransformerPreset(*preset)
+				if err != nil {
+					return usageError{err}
+				}
+				cfg.TokenizerDir, cfg.Seed = *tokDir, *seed
+				cfg.TrainTokens, cfg.ValTokens = *trainTokens, *valTokens
+				if cfg.TrainTokens == "" {
+					cfg.TrainDir = *trainDir
+				}
+				if cfg.ValTokens == "" {
+					cfg.ValDir = *valDir
+				}
+				if *steps > 0 {
+					cfg.Steps = *steps
+				}
+				if *batch > 0 {
+					cfg.Batch = *batch
+				}
+				if *lr > 0 {
+					cfg.LR.Base = *lr
+				}
+				if *schedule != "" {
+					cfg.LR.Schedule = *schedule
+				}
+				if *maskSched != "" {
+					cfg.MaskSchedule = *maskSched
+				}
+				if _, err := cfg.LR.Build(cfg.Steps); err != nil {
+					return usageError{err}
+				}
+				opt, err := rf.options(env)
+				if err != nil {
+					return err
+				}
+				res, err := train.TrainTransformer(ctx, cfg, opt)
+				if err != nil {
+					if errors.Is(err, context.Canceled) {
+						return fmt.Errorf("interrupted at step %d (checkpoint saved; continue with --resume)", res.Step)
+					}
+					return classifyTrainError(err)
+				}
+				fmt.Fprintf(env.stdout, "transformer: %d steps, validation loss %.4f, masked-token accuracy %.4f, best at step %d; run in %s\n",
+					res.Step, res.ValLoss, res.ValAccuracy, res.BestStep, opt.Out)
+				return nil
+			}
+		},
+	}
+}
+
+func encodeCommand() command {
+	return command{
+		name:    "encode",
+		summary: "encode an image folder into a token cache with a trained tokenizer",
+		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
+			tokDir := fs.String("tokenizer", "", "tokenizer run directory (required)")
+			images := fs.String("images", "", "image folder (PNG/JPEG, recursive) (required)")
+			out := fs.String("out", "", "token cache file to write (required)")
+			batch := fs.Int("batch", 64, "images per model call")
+			flip := fs.Bool("flip", false, "also encode every image mirrored left-right")
+			skipBad := fs.Bool("skip-bad", false, "skip unreadable images instead of failing")
+			threads := fs.Int("threads", 0, "TensorFlow threads (0: all cores)")
+			device := fs.String("device", "cpu", "cpu or gpu:N")
+			return func(ctx context.Context, env *cliEnv, args []string) error {
+				if len(args) > 0 {
+					return badInput("unexpected arguments %q", args)
+				}
+				if *tokDir == "" || *images == "" || *out == "" {
+					return badInput("--tokenizer, --images and --out are required")
+				}
+				dev, err := tfmodel.ParseDevice(*device)
+				if err != nil {
+					return usageError{err}
+				}
+				tok, err := pipeline.LoadTokenizer(*tokDir, pipeline.Options{Device: dev, Threads: *threads})
+				if err != nil {
+					return usageError{err}
+				}
+				defer tok.Close()
+				_, err = train.EncodeFolder(ctx, tok, *images, *out, train.EncodeOptions{Batch: *batch, Flip: *flip, SkipBad: *skipBad, Log: env.stdout})
+				return classifyTrainError(err)
+			}
+		},
+	}
+}

@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
+	"github.com/maskgit-go/maskgit/graphs/transformer"
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// Transformer predicts logits for token grids; it implements
+// inpaint.Predictor. Safe for concurrent use; Close is safe to call twice.
+type Transformer struct {
+	Cfg transformer.Config
+	// TokenizerDir is the tokenizer run directory named by the config.
+	TokenizerDir string
+	Checkpoint   string
+	g            *transformer.InferenceGraph
+	sess         *tfmodel.Session
+	closeOnce    sync.Once
+	closeErr     error
+}
+
+// transformerRunConfig is the part of a transformer run's config.json the
+// pipeline needs.
+type transformerRunConfig struct {
+	Model transformer.Config `json:"model"`
+	// TokenizerDir is absolute, or relative to the transformer run directory.
+	TokenizerDir string `json:"tokenizer_dir"`
+}
+
+// LoadTransformer restores a transformer run directory.
+func LoadTransformer(dir string, opt Options) (*Transformer, error) {
+	var rc transformerRunConfig
+	if err := readRunConfig(dir, &rc); err != nil {
+		return nil, err
+	}
+	if err := rc.Model.Validate(); err != nil {
+		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
+	}
+	ckpt, err := runCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	g, err := transformer.BuildInference(rc.Model, opt.Device)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Saver.Restore(sess, ckpt); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	tok := rc.TokenizerDir
+	if tok != "" && !filepath.IsAbs(tok) {
+		tok = filepath.Join(dir, tok)
+	}
+	return &Transformer{Cfg: rc.Model, TokenizerDir: tok, Checkpoint: ckpt, g: g, sess: sess}, nil
+}
+
+// Predict returns logits [batch, Positions, Codes] for token grids
+// [batch, Positions] (MaskID where unknown).
+func (t *Transformer) Predict(ctx context.Context, tokens []int32, batch int) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	x, err := tfmodel.NewTensorShaped(tokens, int64(batch), t.Cfg.Positions)
+	if err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
+	}
+	out, err := t.sess.Run(map[tf.Output]*tf.Tensor{t.g.Tokens: x}, []tf.Output{t.g.Logits}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
+	}
+	return tfmodel.Float32s(out[0])
+}
+
+// Close releases the session.
+func (t *Transformer) Close() error {
+	t.closeOnce.Do(func() { t.closeErr = t.sess.Close() })
+	return t.closeErr
+}
+
+// Model is a loaded tokenizer and transformer pair.
+type Model struct {
+	Tokenizer   *Tokenizer
+	Transformer *Transformer
+}
+
+// Load opens a model directory: a transformer run directory whose config
+// names its tokenizer, or a directory with "transformer/" and "tokenizer/"
+// run directories.
+func Load(dir string, opt Options) (*Model, error) {
+	tdir := dir
+	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
+		tdir = filepath.Join(dir, "transformer")
+	}
+	tr, err := LoadTransformer(tdir, opt)
+	if err != nil {
+		return nil, err
+	}
+	tokDir := tr.TokenizerDir
+	if tokDir == "" {
+		tokDir = filepath.Join(dir, "tokenizer")
+	}
+	tok, err := LoadTokenizer(tokDir, opt)
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
+	if tok.Cfg.Codes != tr.Cfg.Codes || tok.Cfg.Grid*tok.Cfg.Grid != tr.Cfg.Positions {
+		tr.Close()
+		tok.Close()
+		return nil, fmt.Errorf("model %s: tokenizer (%d codes, %dx%d grid) does not fit the transformer (%d codes, %d positions)",
+			dir, tok.Cfg.Codes, tok.Cfg.Grid, tok.Cfg.Grid, tr.Cfg.Codes, tr.Cfg.Positions)
+	}
+	return &Model{Tokenizer: tok, Transformer: tr}, nil
+}
+
+// Close releases both models; safe to call twice.
+func (m *Model) Close() error {
+	err1 := m.Transformer.Close()
+	err2 := m.Tokenizer.Close()
+	if err1 != nil {
+		return err1
+	}
+	return err2
+}

@@ -1,0 +1,96 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/pipeline"
+)
+
+// EncodeOptions configure EncodeFolder.
+type EncodeOptions struct {
+	Batch   int
+	SkipBad bool
+	// Flip also encodes every image mirrored left-right (after the
+	// originals), doubling the token data.
+	Flip bool
+	Log  io.Writer
+}
+
+// EncodeFolder encodes every image under dir with the tokenizer and writes
+// the token cache to out (atomically). Training the transformer then reads
+// tokens, not pixels.
+func EncodeFolder(ctx context.Context, tok *pipeline.Tokenizer, dir, out string, opt EncodeOptions) (*dataset.TokenCache, error) {
+	if opt.Batch <= 0 {
+		opt.Batch = 64
+	}
+	f, err := dataset.OpenFolder(dir, dataset.FolderOptions{Resolution: int(tok.Cfg.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	reportSkipped(opt.Log, f)
+	skipped := map[string]bool{}
+	for _, s := range f.Skipped() {
+		skipped[s] = true
+	}
+	var idx []int
+	var files []string
+	for i, name := range f.Files() {
+		if !skipped[name] {
+			idx = append(idx, i)
+			files = append(files, name)
+		}
+	}
+	gr := int(tok.Cfg.Grid)
+	passes := []bool{false}
+	if opt.Flip {
+		passes = append(passes, true)
+		flipped := make([]string, len(files))
+		for i, n := range files {
+			flipped[i] = n + "#flip"
+		}
+		files = append(files, flipped...)
+	}
+	c := &dataset.TokenCache{H: gr, W: gr, Codebook: int(tok.Cfg.Codes),
+		Meta: dataset.TokenMeta{Checkpoint: tok.Checkpoint, Source: dir, Files: files, FilesSHA256: dataset.FilesSHA256(files)}}
+	res := int(tok.Cfg.Resolution)
+	per := 3 * res * res
+	for _, flip := range passes {
+		for start := 0; start < len(idx); start += opt.Batch {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			end := min(start+opt.Batch, len(idx))
+			b, err := f.Batch(idx[start:end])
+			if err != nil {
+				return nil, inputErr(err)
+			}
+			if flip {
+				for i := 0; i < b.N; i++ {
+					rgba, err := b.Image(i)
+					if err != nil {
+						return nil, err
+					}
+					dataset.ToFloat(b.Data[i*per:(i+1)*per], dataset.RGBBytes(rgba), res, true)
+				}
+			}
+			ids, err := tok.Encode(b.Data, b.N)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				c.Tokens = append(c.Tokens, uint16(id))
+			}
+			c.N += b.N
+		}
+	}
+	if err := dataset.WriteTokenCache(out, c); err != nil {
+		return nil, err
+	}
+	if opt.Log != nil {
+		fmt.Fprintf(opt.Log, "encoded %d images of %s into %s\n", c.N, dir, out)
+	}
+	return c, nil
+}

@@ -1,0 +1,336 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
+	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/graphs/transformer"
+	"github.com/maskgit-go/maskgit/inpaint"
+	"github.com/maskgit-go/maskgit/pipeline"
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// TransformerConfig is everything that determines a transformer (MVTM)
+// training run; saved as config.json and checked on --resume.
+type TransformerConfig struct {
+	Model transformer.Config      `json:"model"`
+	Train transformer.TrainConfig `json:"train"`
+	LR    LRConfig                `json:"lr"`
+	Batch int                     `json:"batch"`
+	Steps int64                   `json:"steps"`
+	Seed  uint64                  `json:"seed"`
+	// MaskSchedule is γ for drawing training masks (an inpaint schedule name).
+	MaskSchedule string `json:"mask_schedule"`
+	// TokenizerDir is the tokenizer run directory the tokens come from.
+	TokenizerDir string `json:"tokenizer_dir"`
+	// TrainTokens and ValTokens are token caches (maskgit encode); when
+	// empty, TrainDir and ValDir are encoded into the run's tokens/ folder.
+	TrainTokens string `json:"train_tokens,omitempty"`
+	ValTokens   string `json:"val_tokens,omitempty"`
+	TrainDir    string `json:"train_dir,omitempty"`
+	ValDir      string `json:"val_dir,omitempty"`
+	// FlipTokens also encodes mirrored training images (when encoding here).
+	FlipTokens bool `json:"flip_tokens"`
+}
+
+// TransformerResult summarises a run.
+type TransformerResult struct {
+	Step        int64
+	ValLoss     float64
+	ValAccuracy float64
+	BestStep    int64
+	BestLoss    float64
+}
+
+// TrainTransformer trains (or resumes) the transformer on token caches.
+func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions) (res TransformerResult, err error) {
+	res.BestStep = -1
+	if err := cfg.Model.Validate(); err != nil {
+		return res, inputErr(err)
+	}
+	if cfg.Batch <= 0 || cfg.Steps <= 0 {
+		return res, inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
+	}
+	gamma, err := inpaint.ScheduleByName(cfg.MaskSchedule)
+	if err != nil {
+		return res, inputErr(err)
+	}
+	sched, err := cfg.LR.Build(cfg.Steps)
+	if err != nil {
+		return res, inputErr(err)
+	}
+	run := RunDir(opt.Out)
+	if err := run.Init(cfg, opt.Resume); err != nil {
+		return res, inputErr(err)
+	}
+	trainTok, valTok, err := transformerTokens(ctx, cfg, run, opt)
+	if err != nil {
+		return res, err
+	}
+	n := int(cfg.Model.Positions)
+	for name, c := range map[string]*dataset.TokenCache{"training": trainTok, "validation": valTok} {
+		if c.H*c.W != n || int64(c.Codebook) != cfg.Model.Codes {
+			return res, inputErr(fmt.Errorf("%s tokens are %dx%d grids of %d codes; the transformer wants %d positions of %d codes",
+				name, c.H, c.W, c.Codebook, n, cfg.Model.Codes))
+		}
+	}
+	g, err := transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
+	if err != nil {
+		return res, err
+	}
+	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads})
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := sess.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := sess.CheckDevice(opt.Device); err != nil {
+		return res, err
+	}
+	ck := &Checkpointer{Dir: run, Saver: g.Saver, Keep: 3}
+	pcg := NewRNG(cfg.Seed)
+	rng := rand.New(pcg)
+	st := State{BestStep: -1}
+	if opt.Resume {
+		if st, err = ck.RestoreLatest(sess); err != nil {
+			return res, inputErr(err)
+		}
+		if err := st.RestoreRNG(pcg); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, st.Step, st.Data)
+	} else if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
+		return res, err
+	}
+	it, err := trainTok.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true})
+	if err != nil {
+		return res, err
+	}
+	if err := it.SetState(st.Data); err != nil {
+		return res, err
+	}
+	events, err := tfmodel.NewEventWriter(run.Events())
+	if err != nil {
+		return res, err
+	}
+	defer events.Close()
+	// Validation masks are drawn once, from their own seed, so every
+	// validation pass scores the same task.
+	val := newTransformerValidation(valTok, cfg, gamma, opt.ValImages)
+
+	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
+	started, baseSeconds := time.Now(), st.Seconds
+	var imagesSinceLog int64
+	save := func() error {
+		st.Data = it.State()
+		st.Seconds = baseSeconds + time.Since(started).Seconds()
+		if err := st.SetRNG(pcg); err != nil {
+			return err
+		}
+		return ck.Save(sess, st)
+	}
+	validate := func() error {
+		loss, acc, err := val.run(sess, g, cfg.Batch)
+		if err != nil {
+			return err
+		}
+		res.ValLoss, res.ValAccuracy = loss, acc
+		fmt.Fprintf(opt.Log, "validation at step %d: loss %.4f masked-token accuracy %.4f\n", st.Step, loss, acc)
+		if err := events.Scalar(st.Step, "val/loss", loss); err != nil {
+			return err
+		}
+		if err := events.Scalar(st.Step, "val/accuracy", acc); err != nil {
+			return err
+		}
+		if st.BestStep < 0 || loss < st.BestVal {
+			st.BestVal, st.BestStep = loss, st.Step
+			st.Data = it.State()
+			if err := st.SetRNG(pcg); err != nil {
+				return err
+			}
+			if err := ck.SaveBest(sess, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rate, _ := tf.NewTensor(float32(cfg.Model.Dropout))
+	for st.Step < cfg.Steps {
+		if ctx.Err() != nil || (opt.StopAt > 0 && st.Step >= opt.StopAt) {
+			if err := save(); err != nil {
+				return res, err
+			}
+			res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			fmt.Fprintf(opt.Log, "stopped at step %d; continue with --resume\n", st.Step)
+			return res, nil
+		}
+		b := it.Next()
+		input, weight := MaskTokens(b.Tokens, b.N, n, cfg.Model.MaskID(), gamma, rng)
+		feeds, err := mvtmFeeds(g, b.Tokens, input, weight, b.N, n)
+		if err != nil {
+			return res, err
+		}
+		lr, _ := tf.NewTensor(float32(sched.LR(int(st.Step))))
+		seed, _ := tf.NewTensor([]int64{int64(cfg.Seed), st.Step})
+		feeds[g.LR], feeds[g.Rate], feeds[g.Seed] = lr, rate, seed
+		out, err := sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy, g.GradNorm}, []*tf.Operation{g.Step})
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", st.Step, err)
+		}
+		loss := f32(out[0])
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return res, fmt.Errorf("step %d: loss is %v: lower the learning rate", st.Step, loss)
+		}
+		st.Step++
+		imagesSinceLog += int64(b.N)
+		if opt.LogEvery > 0 && (st.Step%opt.LogEvery == 0 || st.Step == cfg.Steps) {
+			m := map[string]float64{"loss": loss, "accuracy": f32(out[1]), "grad_norm": f32(out[2]), "lr": sched.LR(int(st.Step - 1))}
+			m["images_per_sec"] = prog.Report(st.Step, imagesSinceLog, m)
+			imagesSinceLog = 0
+			for k, v := range m {
+				if err := events.Scalar(st.Step, "train/"+k, v); err != nil {
+					return res, err
+				}
+			}
+		}
+		if opt.ValEvery > 0 && st.Step%opt.ValEvery == 0 {
+			if err := validate(); err != nil {
+				return res, err
+			}
+		}
+		if opt.CkptEvery > 0 && st.Step%opt.CkptEvery == 0 {
+			if err := save(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if opt.ValEvery <= 0 || st.Step%opt.ValEvery != 0 {
+		if err := validate(); err != nil {
+			return res, err
+		}
+	}
+	if err := save(); err != nil {
+		return res, err
+	}
+	res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
+	return res, events.Flush()
+}
+
+func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float32, b, n int) (map[tf.Output]*tf.Tensor, error) {
+	ti, err := tfmodel.NewTensorShaped(input, int64(b), int64(n))
+	if err != nil {
+		return nil, err
+	}
+	tt, err := tfmodel.NewTensorShaped(append([]int32(nil), target...), int64(b), int64(n))
+	if err != nil {
+		return nil, err
+	}
+	tw, err := tfmodel.NewTensorShaped(weight, int64(b), int64(n))
+	if err != nil {
+		return nil, err
+	}
+	return map[tf.Output]*tf.Tensor{g.Input: ti, g.Target: tt, g.Weight: tw}, nil
+}
+
+// transformerTokens returns the training and validation token caches,
+// encoding the image folders into the run directory when no cache is given.
+func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, opt RunOptions) (trainTok, valTok *dataset.TokenCache, err error) {
+	dir := filepath.Join(string(run), "tokens")
+	paths := [2]string{cfg.TrainTokens, cfg.ValTokens}
+	srcs := [2]string{cfg.TrainDir, cfg.ValDir}
+	var tok *pipeline.Tokenizer
+	defer func() {
+		if tok != nil {
+			tok.Close()
+		}
+	}()
+	var caches [2]*dataset.TokenCache
+	for i := range paths {
+		if paths[i] == "" {
+			paths[i] = filepath.Join(dir, [2]string{"train.tokens", "val.tokens"}[i])
+			if _, serr := os.Stat(paths[i]); serr != nil {
+				if srcs[i] == "" {
+					return nil, nil, inputErr(fmt.Errorf("no %s tokens: give a token cache or an image folder", [2]string{"training", "validation"}[i]))
+				}
+				if tok == nil {
+					if tok, err = pipeline.LoadTokenizer(cfg.TokenizerDir, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
+						return nil, nil, inputErr(err)
+					}
+				}
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return nil, nil, err
+				}
+				if _, err := EncodeFolder(ctx, tok, srcs[i], paths[i], EncodeOptions{SkipBad: opt.SkipBad, Flip: i == 0 && cfg.FlipTokens, Log: opt.Log}); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		c, err := dataset.ReadTokenCache(paths[i])
+		if err != nil {
+			return nil, nil, inputErr(err)
+		}
+		caches[i] = c
+	}
+	return caches[0], caches[1], nil
+}
+
+// transformerValidation holds fixed validation masks.
+type transformerValidation struct {
+	target, input []int32
+	weight        []float32
+	n, positions  int
+}
+
+func newTransformerValidation(c *dataset.TokenCache, cfg TransformerConfig, gamma inpaint.Schedule, limit int) *transformerValidation {
+	n := c.N
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	pos := c.H * c.W
+	target := make([]int32, n*pos)
+	for i := range target {
+		target[i] = int32(c.Tokens[i])
+	}
+	input, weight := MaskTokens(target, n, pos, cfg.Model.MaskID(), gamma, rand.New(rand.NewPCG(cfg.Seed, 0x76616c)))
+	return &transformerValidation{target: target, input: input, weight: weight, n: n, positions: pos}
+}
+
+// run returns the masked-token loss and accuracy over the validation set,
+// weighting each batch by its number of masked tokens.
+func (v *transformerValidation) run(sess *tfmodel.Session, g *transformer.TrainGraph, batch int) (loss, acc float64, err error) {
+	var total float64
+	for start := 0; start < v.n; start += batch {
+		end := min(start+batch, v.n)
+		lo, hi := start*v.positions, end*v.positions
+		feeds, err := mvtmFeeds(g, v.target[lo:hi], v.input[lo:hi], v.weight[lo:hi], end-start, v.positions)
+		if err != nil {
+			return 0, 0, err
+		}
+		out, err := sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy}, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("validation: %w", err)
+		}
+		var w float64
+		for _, x := range v.weight[lo:hi] {
+			w += float64(x)
+		}
+		loss += f32(out[0]) * w
+		acc += f32(out[1]) * w
+		total += w
+	}
+	return loss / total, acc / total, nil
+}
