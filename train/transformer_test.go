@@ -27,10 +27,10 @@ func TestTransformerStageEndToEnd(t *testing.T) {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	cfg := TransformerConfig{
-		Model:        transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32, Dropout: 0.1},
-		Train:        transformer.TrainConfig{LabelSmoothing: 0.1, Beta1: 0.9, Beta2: 0.96, WeightDecay: 0.01, ClipNorm: 1},
-		LR:           LRConfig{Base: 1e-3, Schedule: "cosine", Warmup: 2, Min: 1e-5},
-		Batch:        4, Steps: 8, Seed: 3, MaskSchedule: "cosine",
+		Model: transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32, Dropout: 0.1},
+		Train: transformer.TrainConfig{LabelSmoothing: 0.1, Beta1: 0.9, Beta2: 0.96, WeightDecay: 0.01, ClipNorm: 1},
+		LR:    LRConfig{Base: 1e-3, Schedule: "cosine", Warmup: 2, Min: 1e-5},
+		Batch: 4, Steps: 8, Seed: 3, MaskSchedule: "cosine",
 		TokenizerDir: tokRun, TrainDir: filepath.Join(dir, "train"), ValDir: filepath.Join(dir, "val"), FlipTokens: true,
 	}
 	opt := RunOptions{Out: filepath.Join(dir, "a"), LogEvery: 4, ValEvery: 4, CkptEvery: 4, Threads: 1, Log: &log}
