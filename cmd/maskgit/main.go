@@ -52,6 +52,7 @@ func commands() []command {
 		trainTokenizerCommand(),
 		trainCommand(),
 		encodeCommand(),
+		inpaintCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
