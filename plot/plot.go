@@ -1,0 +1,165 @@
+// Package plot draws simple line charts to PNG with the standard library
+// and golang.org/x/image's basic font: enough for the schedule curves and
+// FID-against-sweet-spot figures of `maskgit sweep`, with no plotting
+// dependency.
+package plot
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+	"strconv"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// Series is one named line; X and Y have the same length.
+type Series struct {
+	Name string
+	X, Y []float64
+}
+
+// Chart is a line chart.
+type Chart struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+	// Width and Height in pixels (default 640x420).
+	Width, Height int
+	// Markers draws a dot at every point.
+	Markers bool
+}
+
+// palette holds distinguishable line colours (used in order, cycling).
+func palette(i int) color.RGBA {
+	p := []color.RGBA{
+		{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
+		{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+	}
+	return p[i%len(p)]
+}
+
+// Render draws the chart. It fails on empty or mismatched series and
+// non-finite values.
+func (c Chart) Render() (*image.RGBA, error) {
+	w, h := c.Width, c.Height
+	if w == 0 {
+		w = 640
+	}
+	if h == 0 {
+		h = 420
+	}
+	if len(c.Series) == 0 {
+		return nil, fmt.Errorf("plot %q: no series", c.Title)
+	}
+	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range c.Series {
+		if len(s.X) != len(s.Y) || len(s.X) == 0 {
+			return nil, fmt.Errorf("plot %q: series %q has %d x and %d y values", c.Title, s.Name, len(s.X), len(s.Y))
+		}
+		for i := range s.X {
+			if math.IsNaN(s.X[i]) || math.IsInf(s.X[i], 0) || math.IsNaN(s.Y[i]) || math.IsInf(s.Y[i], 0) {
+				return nil, fmt.Errorf("plot %q: series %q has a non-finite point %d", c.Title, s.Name, i)
+			}
+			xmin, xmax = math.Min(xmin, s.X[i]), math.Max(xmax, s.X[i])
+			ymin, ymax = math.Min(ymin, s.Y[i]), math.Max(ymax, s.Y[i])
+		}
+	}
+	if xmax == xmin {
+		xmin, xmax = xmin-1, xmax+1
+	}
+	if ymax == ymin {
+		ymin, ymax = ymin-1, ymax+1
+	}
+	pad := (ymax - ymin) * 0.05
+	ymin, ymax = ymin-pad, ymax+pad
+
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	left, right, top, bottom := 70, w-150, 30, h-50
+	tx := func(x float64) int { return left + int(math.Round((x-xmin)/(xmax-xmin)*float64(right-left))) }
+	ty := func(y float64) int { return bottom - int(math.Round((y-ymin)/(ymax-ymin)*float64(bottom-top))) }
+	black := color.RGBA{0, 0, 0, 255}
+	grey := color.RGBA{220, 220, 220, 255}
+	for k := 0; k <= 5; k++ {
+		xv := xmin + (xmax-xmin)*float64(k)/5
+		yv := ymin + (ymax-ymin)*float64(k)/5
+		line(img, tx(xv), top, tx(xv), bottom, grey)
+		line(img, left, ty(yv), right, ty(yv), grey)
+		label(img, tx(xv)-12, bottom+16, tick(xv), black)
+		label(img, 8, ty(yv)+4, tick(yv), black)
+	}
+	line(img, left, bottom, right, bottom, black)
+	line(img, left, top, left, bottom, black)
+	for i, s := range c.Series {
+		col := palette(i)
+		for k := 1; k < len(s.X); k++ {
+			line(img, tx(s.X[k-1]), ty(s.Y[k-1]), tx(s.X[k]), ty(s.Y[k]), col)
+		}
+		if c.Markers || len(s.X) == 1 {
+			for k := range s.X {
+				draw.Draw(img, image.Rect(tx(s.X[k])-2, ty(s.Y[k])-2, tx(s.X[k])+3, ty(s.Y[k])+3), &image.Uniform{col}, image.Point{}, draw.Src)
+			}
+		}
+		ly := top + 10 + 16*i
+		draw.Draw(img, image.Rect(right+10, ly-5, right+30, ly-2), &image.Uniform{col}, image.Point{}, draw.Src)
+		label(img, right+36, ly, s.Name, black)
+	}
+	label(img, left, 18, c.Title, black)
+	label(img, (left+right)/2-4*len(c.XLabel)/2*2, h-12, c.XLabel, black)
+	label(img, 8, 18+14, c.YLabel, black)
+	return img, nil
+}
+
+func tick(v float64) string {
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func label(img *image.RGBA, x, y int, s string, col color.Color) {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(col), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}
+
+// line draws a 1-pixel line with Bresenham's algorithm.
+func line(img *image.RGBA, x0, y0, x1, y1 int, col color.RGBA) {
+	dx, dy := abs(x1-x0), -abs(y1-y0)
+	sx, sy := sign(x1-x0), sign(y1-y0)
+	e := dx + dy
+	for {
+		if (image.Point{x0, y0}).In(img.Rect) {
+			img.SetRGBA(x0, y0, col)
+		}
+		if x0 == x1 && y0 == y1 {
+			return
+		}
+		e2 := 2 * e
+		if e2 >= dy {
+			e += dy
+			x0 += sx
+		}
+		if e2 <= dx {
+			e += dx
+			y0 += sy
+		}
+	}
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+func sign(a int) int {
+	switch {
+	case a > 0:
+		return 1
+	case a < 0:
+		return -1
+	}
+	return 0
+}
