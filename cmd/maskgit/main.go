@@ -49,6 +49,7 @@ func badInput(format string, args ...interface{}) error {
 func commands() []command {
 	cmds := []command{
 		versionCommand(),
+		fidCommand(), fidWeightsCommand(),
 		trainTokenizerCommand(),
 		trainCommand(),
 		encodeCommand(),
