@@ -20,7 +20,8 @@
 //
 // Only PNG and JPEG are read (by content; ParseHeader); pytorch-fid also
 // takes BMP, TIFF, WebP and PPM. EXIF orientation is ignored, as by PIL's
-// open.
+// open. Folders are walked recursively, where pytorch-fid reads only the
+// top level.
 //
 // # Statistics
 //
