@@ -54,6 +54,7 @@ func commands() []command {
 		trainCommand(),
 		encodeCommand(),
 		inpaintCommand(),
+		sweepCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSweepCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Inception on every setting")
+	}
+	weights := fidTestWeights(t)
+	model, images, masks := labFixture(t)
+	// The lab layout: data/{masked_image,mask64,test}.
+	data := filepath.Dir(images)
+	if filepath.Dir(masks) != data {
+		t.Fatal("fixture layout changed")
+	}
+	for i, name := range []string{"a.png", "b.png", "c.png"} {
+		src := filepath.Join(images, []string{"image_000.png", "image_001.png", "image_000.png"}[i])
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(data, "test"), 0o755)
+		if err := os.WriteFile(filepath.Join(data, "test", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "sweep")
+	code, stdout, stderr := runCLI(t, "sweep", "--model", model, "--data", data, "--out", out,
+		"--schedules", "cosine,linear", "--totals", "2", "--sweet-spots", "1,2,3", "--weights", weights,
+		"--cache-dir", t.TempDir(), "--threads", "1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	f, err := os.Open(filepath.Join(out, "sweep.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 schedules × sweet spots {1, 2} (3 > T = 2 is skipped), plus the header.
+	if len(recs) != 5 || strings.Join(recs[0], ",") != "schedule,total_iter,sweet_spot,fid,seconds_per_image" {
+		t.Fatalf("sweep.csv: %v", recs)
+	}
+	if recs[1][0] != "cosine" || recs[1][2] != "1" || recs[4][0] != "linear" || recs[4][2] != "2" {
+		t.Errorf("rows %v", recs[1:])
+	}
+	for _, p := range []string{"sweep.md", "gamma.png", "fid_vs_sweet_spot.png", "cosine_T2_s1/image_000.png", "linear_T2_s2/image_001.png"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("missing %s", p)
+		}
+	}
+	if code, _, stderr := runCLI(t, "sweep", "--model", model, "--data", data, "--out", out, "--sweet-spots", "0"); code != 2 || !strings.Contains(stderr, "sweet-spots") {
+		t.Errorf("bad sweet spots: %d %q", code, stderr)
+	}
+}
