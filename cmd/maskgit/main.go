@@ -55,6 +55,7 @@ func commands() []command {
 		encodeCommand(),
 		inpaintCommand(),
 		sweepCommand(),
+		reconstructCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
