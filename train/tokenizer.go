@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"time"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
@@ -97,33 +96,16 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err != nil {
 		return res, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads})
+	rs, err := openRunSession(run, g.Graph, g.Init, g.Saver, cfg.Seed, opt)
 	if err != nil {
 		return res, err
 	}
 	defer func() {
-		if cerr := sess.Close(); err == nil {
+		if cerr := rs.close(); err == nil {
 			err = cerr
 		}
 	}()
-	if err := sess.CheckDevice(opt.Device); err != nil {
-		return res, err
-	}
-	ck := &Checkpointer{Dir: run, Saver: g.Saver, Keep: 3}
-	pcg := NewRNG(cfg.Seed)
-	rng := rand.New(pcg)
-	st := State{BestStep: -1}
-	if opt.Resume {
-		if st, err = ck.RestoreLatest(sess); err != nil {
-			return res, inputErr(err)
-		}
-		if err := st.RestoreRNG(pcg); err != nil {
-			return res, err
-		}
-		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, st.Step, st.Data)
-	} else if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		return res, err
-	}
+	sess, st := rs.sess, &rs.st
 	it, err := trainSet.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true, Flip: cfg.Flip})
 	if err != nil {
 		return res, err
@@ -131,11 +113,6 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err := it.SetState(st.Data); err != nil {
 		return res, err
 	}
-	events, err := tfmodel.NewEventWriter(run.Events())
-	if err != nil {
-		return res, err
-	}
-	defer events.Close()
 
 	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
 	usage := make([]int64, cfg.Model.Codes)
@@ -143,16 +120,9 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 		copy(usage, st.CodeUsage)
 	}
 	var imagesSinceLog int64
-	started := time.Now()
-	baseSeconds := st.Seconds
 	save := func() error {
-		st.Data = it.State()
 		st.CodeUsage = append(st.CodeUsage[:0], usage...)
-		st.Seconds = baseSeconds + time.Since(started).Seconds()
-		if err := st.SetRNG(pcg); err != nil {
-			return err
-		}
-		return ck.Save(sess, st)
+		return rs.save(it.State())
 	}
 	validate := func() error {
 		l2, psnr, used, recon, err := tokenizerValidation(sess, g, valSet, cfg.Batch, opt.ValImages)
@@ -161,26 +131,17 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 		}
 		res.ValL2, res.ValPSNR, res.Used = l2, psnr, used
 		fmt.Fprintf(opt.Log, "validation at step %d: l2 %.5f psnr %.2f dB codes used %d/%d\n", st.Step, l2, psnr, used, cfg.Model.Codes)
-		for tag, v := range map[string]float64{"val/l2": l2, "val/psnr": psnr, "val/codes_used": float64(used)} {
-			if err := events.Scalar(st.Step, tag, v); err != nil {
-				return err
-			}
-		}
-		if err := events.Images(st.Step, "val/reconstruction", recon); err != nil {
+		if err := rs.scalars("val/", map[string]float64{"l2": l2, "psnr": psnr, "codes_used": float64(used)}); err != nil {
 			return err
 		}
-		if st.BestStep < 0 || l2 < st.BestVal {
-			st.BestVal, st.BestStep = l2, st.Step
-			st.Data = it.State()
-			if err := st.SetRNG(pcg); err != nil {
-				return err
-			}
-			if err := ck.SaveBest(sess, st); err != nil {
-				return err
-			}
+		if err := rs.events.Images(st.Step, "val/reconstruction", recon); err != nil {
+			return err
+		}
+		best, err := rs.offerBest(l2, it.State())
+		if best {
 			res.BestPSNR = psnr
 		}
-		return nil
+		return err
 	}
 
 	for st.Step < cfg.Steps {
@@ -235,7 +196,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 			usage[id]++
 		}
 		if reinit {
-			if err := reinitDeadCodes(sess, g, usage, out[len(out)-1], rng); err != nil {
+			if err := reinitDeadCodes(sess, g, usage, out[len(out)-1], rs.rng); err != nil {
 				return res, err
 			}
 			for i := range usage {
@@ -255,10 +216,8 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 			ips := prog.Report(st.Step, imagesSinceLog, m)
 			imagesSinceLog = 0
 			m["images_per_sec"] = ips
-			for k, v := range m {
-				if err := events.Scalar(st.Step, "train/"+k, v); err != nil {
-					return res, err
-				}
+			if err := rs.scalars("train/", m); err != nil {
+				return res, err
 			}
 		}
 		if opt.ValEvery > 0 && st.Step%opt.ValEvery == 0 {
@@ -281,7 +240,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 		return res, err
 	}
 	res.Step, res.BestStep = st.Step, st.BestStep
-	return res, events.Flush()
+	return res, nil
 }
 
 // tokenizerValidation runs the validation images through the graph without

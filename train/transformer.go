@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"time"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
@@ -86,33 +85,16 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads})
+	rs, err := openRunSession(run, g.Graph, g.Init, g.Saver, cfg.Seed, opt)
 	if err != nil {
 		return res, err
 	}
 	defer func() {
-		if cerr := sess.Close(); err == nil {
+		if cerr := rs.close(); err == nil {
 			err = cerr
 		}
 	}()
-	if err := sess.CheckDevice(opt.Device); err != nil {
-		return res, err
-	}
-	ck := &Checkpointer{Dir: run, Saver: g.Saver, Keep: 3}
-	pcg := NewRNG(cfg.Seed)
-	rng := rand.New(pcg)
-	st := State{BestStep: -1}
-	if opt.Resume {
-		if st, err = ck.RestoreLatest(sess); err != nil {
-			return res, inputErr(err)
-		}
-		if err := st.RestoreRNG(pcg); err != nil {
-			return res, err
-		}
-		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, st.Step, st.Data)
-	} else if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		return res, err
-	}
+	sess, st := rs.sess, &rs.st
 	it, err := trainTok.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true})
 	if err != nil {
 		return res, err
@@ -120,26 +102,13 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err := it.SetState(st.Data); err != nil {
 		return res, err
 	}
-	events, err := tfmodel.NewEventWriter(run.Events())
-	if err != nil {
-		return res, err
-	}
-	defer events.Close()
 	// Validation masks are drawn once, from their own seed, so every
 	// validation pass scores the same task.
 	val := newTransformerValidation(valTok, cfg, gamma, opt.ValImages)
 
 	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
-	started, baseSeconds := time.Now(), st.Seconds
 	var imagesSinceLog int64
-	save := func() error {
-		st.Data = it.State()
-		st.Seconds = baseSeconds + time.Since(started).Seconds()
-		if err := st.SetRNG(pcg); err != nil {
-			return err
-		}
-		return ck.Save(sess, st)
-	}
+	save := func() error { return rs.save(it.State()) }
 	validate := func() error {
 		loss, acc, err := val.run(sess, g, cfg.Batch)
 		if err != nil {
@@ -147,23 +116,11 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		}
 		res.ValLoss, res.ValAccuracy = loss, acc
 		fmt.Fprintf(opt.Log, "validation at step %d: loss %.4f masked-token accuracy %.4f\n", st.Step, loss, acc)
-		if err := events.Scalar(st.Step, "val/loss", loss); err != nil {
+		if err := rs.scalars("val/", map[string]float64{"loss": loss, "accuracy": acc}); err != nil {
 			return err
 		}
-		if err := events.Scalar(st.Step, "val/accuracy", acc); err != nil {
-			return err
-		}
-		if st.BestStep < 0 || loss < st.BestVal {
-			st.BestVal, st.BestStep = loss, st.Step
-			st.Data = it.State()
-			if err := st.SetRNG(pcg); err != nil {
-				return err
-			}
-			if err := ck.SaveBest(sess, st); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = rs.offerBest(loss, it.State())
+		return err
 	}
 	rate, _ := tf.NewTensor(float32(cfg.Model.Dropout))
 	for st.Step < cfg.Steps {
@@ -179,7 +136,7 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 			return res, nil
 		}
 		b := it.Next()
-		input, weight := MaskTokens(b.Tokens, b.N, n, cfg.Model.MaskID(), gamma, rng)
+		input, weight := MaskTokens(b.Tokens, b.N, n, cfg.Model.MaskID(), gamma, rs.rng)
 		feeds, err := mvtmFeeds(g, b.Tokens, input, weight, b.N, n)
 		if err != nil {
 			return res, err
@@ -201,10 +158,8 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 			m := map[string]float64{"loss": loss, "accuracy": f32(out[1]), "grad_norm": f32(out[2]), "lr": sched.LR(int(st.Step - 1))}
 			m["images_per_sec"] = prog.Report(st.Step, imagesSinceLog, m)
 			imagesSinceLog = 0
-			for k, v := range m {
-				if err := events.Scalar(st.Step, "train/"+k, v); err != nil {
-					return res, err
-				}
+			if err := rs.scalars("train/", m); err != nil {
+				return res, err
 			}
 		}
 		if opt.ValEvery > 0 && st.Step%opt.ValEvery == 0 {
@@ -227,7 +182,7 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		return res, err
 	}
 	res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
-	return res, events.Flush()
+	return res, nil
 }
 
 func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float32, b, n int) (map[tf.Output]*tf.Tensor, error) {

@@ -1,0 +1,108 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
+	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// runSession is what both training loops set up around their graph: a
+// session that is initialised or restored from the run's latest
+// checkpoint, the checkpointer, the trainer state with its random stream,
+// and the TensorBoard writer.
+type runSession struct {
+	sess    *tfmodel.Session
+	ck      *Checkpointer
+	st      State
+	pcg     *rand.PCG
+	rng     *rand.Rand
+	events  *tfmodel.EventWriter
+	started time.Time
+	base    float64 // training seconds of earlier sittings
+}
+
+// openRunSession creates the session for graph g and either runs init (a
+// new run) or restores the latest checkpoint and trainer state (--resume).
+func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, opt RunOptions) (*runSession, error) {
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads})
+	if err != nil {
+		return nil, err
+	}
+	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
+	r.rng = rand.New(r.pcg)
+	fail := func(err error) (*runSession, error) {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.CheckDevice(opt.Device); err != nil {
+		return fail(err)
+	}
+	if opt.Resume {
+		if r.st, err = r.ck.RestoreLatest(sess); err != nil {
+			return fail(inputErr(err))
+		}
+		if err := r.st.RestoreRNG(r.pcg); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, r.st.Step, r.st.Data)
+	} else if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
+		return fail(err)
+	}
+	if r.events, err = tfmodel.NewEventWriter(run.Events()); err != nil {
+		return fail(err)
+	}
+	r.started, r.base = time.Now(), r.st.Seconds
+	return r, nil
+}
+
+// snapshot records the data position, wall time and random stream in the state.
+func (r *runSession) snapshot(data dataset.State) error {
+	r.st.Data = data
+	r.st.Seconds = r.base + time.Since(r.started).Seconds()
+	return r.st.SetRNG(r.pcg)
+}
+
+// save writes a step checkpoint with the state at data position data.
+func (r *runSession) save(data dataset.State) error {
+	if err := r.snapshot(data); err != nil {
+		return err
+	}
+	return r.ck.Save(r.sess, r.st)
+}
+
+// offerBest records val as the best validation loss (and saves the best
+// checkpoint) when it beats the previous best.
+func (r *runSession) offerBest(val float64, data dataset.State) (bool, error) {
+	if r.st.BestStep >= 0 && val >= r.st.BestVal {
+		return false, nil
+	}
+	r.st.BestVal, r.st.BestStep = val, r.st.Step
+	if err := r.snapshot(data); err != nil {
+		return false, err
+	}
+	return true, r.ck.SaveBest(r.sess, r.st)
+}
+
+// scalars writes several TensorBoard scalars at the current step.
+func (r *runSession) scalars(prefix string, m map[string]float64) error {
+	for _, k := range sortedKeys(m) {
+		if err := r.events.Scalar(r.st.Step, prefix+k, m[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close flushes the events and closes the session.
+func (r *runSession) close() error {
+	err := r.events.Close()
+	if cerr := r.sess.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
