@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -28,6 +30,19 @@ func readRunConfig(dir string, v interface{}) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// restoredSession opens a session for g and restores the run's checkpoint.
+func restoredSession(g *tf.Graph, saver *tfmodel.Saver, ckpt string, opt Options) (*tfmodel.Session, error) {
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := saver.Restore(sess, ckpt); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return sess, nil
 }
 
 // runCheckpoint returns the checkpoint of a run directory: best/model if it

@@ -41,12 +41,8 @@ func LoadTokenizer(dir string, opt Options) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true})
+	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt)
 	if err != nil {
-		return nil, err
-	}
-	if err := g.Saver.Restore(sess, ckpt); err != nil {
-		sess.Close()
 		return nil, err
 	}
 	return &Tokenizer{Cfg: rc.Model, Checkpoint: ckpt, g: g, sess: sess}, nil

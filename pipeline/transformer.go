@@ -51,12 +51,8 @@ func LoadTransformer(dir string, opt Options) (*Transformer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true})
+	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt)
 	if err != nil {
-		return nil, err
-	}
-	if err := g.Saver.Restore(sess, ckpt); err != nil {
-		sess.Close()
 		return nil, err
 	}
 	tok := rc.TokenizerDir
