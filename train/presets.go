@@ -64,9 +64,10 @@ func TransformerPreset(name string) (TransformerConfig, error) {
 		base.LR = LRConfig{Base: 1e-3, Schedule: "step", StepSize: 100, Gamma: 0.5, Warmup: 2, Min: 1e-5}
 		base.Batch, base.Steps = 4, 20
 	case "cpu":
-		base.Model = transformer.Config{Codes: 1024, Positions: 256, Dim: 256, Layers: 6, Heads: 8, MLPDim: 512, Dropout: 0.1}
-		base.LR = LRConfig{Base: 5e-4, Schedule: "cosine", Warmup: 300, Min: 1e-5, StepSize: 2000, Gamma: 0.5}
-		base.Batch, base.Steps = 32, 6000
+		// ≈ 22 samples/s on 2 idle cores: 5000 steps of 32 in about two hours.
+		base.Model = transformer.Config{Codes: 1024, Positions: 256, Dim: 192, Layers: 4, Heads: 8, MLPDim: 768, Dropout: 0.1}
+		base.LR = LRConfig{Base: 6e-4, Schedule: "cosine", Warmup: 300, Min: 1e-5, StepSize: 2000, Gamma: 0.5}
+		base.Batch, base.Steps = 32, 5000
 	case "lab":
 		base.Model = transformer.Config{Codes: 1024, Positions: 256, Dim: 768, Layers: 15, Heads: 16, MLPDim: 1536, Dropout: 0.1}
 		base.LR = LRConfig{Base: 1e-4, Schedule: "step", StepSize: 20000, Gamma: 0.5, Warmup: 1000, Min: 1e-6}
