@@ -3,13 +3,14 @@ package fid
 import (
 	"archive/zip"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/maskgit-go/maskgit/internal/atomicfile"
 )
 
 // Statistics files are NumPy .npz archives holding "mu" (D,) and "sigma"
@@ -132,47 +133,24 @@ func readNPZ(path string) (map[string]ndarray, error) {
 // writeNPZ writes arrays as a deflate-compressed .npz archive via a
 // temporary file and rename.
 func writeNPZ(path string, arrays []namedArray) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	err = atomicfile.Write(path, 0o644, func(f io.Writer) error {
+		zw := zip.NewWriter(f)
+		for _, a := range arrays {
+			w, err := zw.CreateHeader(&zip.FileHeader{
+				Name:     a.name + ".npy",
+				Method:   zip.Deflate,
+				Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), // reproducible bytes
+			})
+			if err != nil {
+				return err
+			}
+			if err := writeNPY(w, a.descr, a.shape, a.data); err != nil {
+				return fmt.Errorf("array %s: %w", a.name, err)
+			}
+		}
+		return zw.Close()
+	})
 	if err != nil {
-		return fmt.Errorf("fid: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	zw := zip.NewWriter(tmp)
-	for _, a := range arrays {
-		w, err := zw.CreateHeader(&zip.FileHeader{
-			Name:     a.name + ".npy",
-			Method:   zip.Deflate,
-			Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), // reproducible bytes
-		})
-		if err != nil {
-			return fmt.Errorf("fid: write %s: %w", path, err)
-		}
-		if err := writeNPY(w, a.descr, a.shape, a.data); err != nil {
-			return fmt.Errorf("fid: write %s: array %s: %w", path, a.name, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("fid: write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("fid: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("fid: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("fid: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("fid: write %s: %w", path, err)
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/maskgit-go/maskgit/internal/atomicfile"
 )
 
 // CheckpointStateFile is the name of the state file TensorFlow keeps in a
@@ -93,7 +95,10 @@ func WriteCheckpointState(dir string, st CheckpointState) error {
 	for _, p := range all {
 		fmt.Fprintf(&b, "all_model_checkpoint_paths: %s\n", quoteTextProto(relativeTo(dir, p)))
 	}
-	return writeFileAtomic(filepath.Join(dir, CheckpointStateFile), []byte(b.String()))
+	if err := atomicfile.WriteFile(filepath.Join(dir, CheckpointStateFile), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(dir, CheckpointStateFile), err)
+	}
+	return nil
 }
 
 // LatestCheckpoint returns the prefix of the latest checkpoint recorded in
@@ -255,33 +260,4 @@ func unquoteTextProto(v string) (string, error) {
 		}
 	}
 	return string(out), nil
-}
-
-// writeFileAtomic writes data to a temporary file in path's directory, syncs
-// it and renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(dir)
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/maskgit-go/maskgit/internal/atomicfile"
 )
 
 // DType is the element type of a Tensor.
@@ -120,43 +122,19 @@ func WriteWeights(path string, w *Weights) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+	return atomicfile.Write(path, 0o644, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		bw.WriteString(weightsMagic)
+		bw.Write(sum)
+		binary.Write(bw, binary.LittleEndian, uint32(len(w.Tensors)))
+		for _, name := range w.Names() {
+			if err := writeTensor(bw, name, w.Tensors[name]); err != nil {
+				return err
+			}
 		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	bw.WriteString(weightsMagic)
-	bw.Write(sum)
-	binary.Write(bw, binary.LittleEndian, uint32(len(w.Tensors)))
-	for _, name := range w.Names() {
-		if err := writeTensor(bw, name, w.Tensors[name]); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	bw.WriteString(weightsEnd)
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+		bw.WriteString(weightsEnd)
+		return bw.Flush()
+	})
 }
 
 func writeTensor(w *bufio.Writer, name string, t *Tensor) error {
