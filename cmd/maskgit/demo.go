@@ -150,7 +150,7 @@ func composeDemo(jobs []pipeline.Job, outs []pipeline.Output, res, scale, pad in
 		}
 	}
 	grid := image.NewRGBA(l.size(len(jobs)))
-	draw.Draw(grid, grid.Bounds(), &image.Uniform{color.RGBA{255, 255, 255, 255}}, image.Point{}, draw.Src)
+	draw.Draw(grid, grid.Bounds(), &image.Uniform{color.RGBA{48, 48, 48, 255}}, image.Point{}, draw.Src) // dark: the white of the masks stands out
 	for i, j := range jobs {
 		drawScaled(grid, l.cellOrigin(i, 0), holesGrey(j.Image, j.Mask), scale)
 		drawScaled(grid, l.cellOrigin(i, 1), masks.Image(j.Mask), scale)
