@@ -56,6 +56,7 @@ func commands() []command {
 		inpaintCommand(),
 		sweepCommand(),
 		reconstructCommand(),
+		serveCommand(),
 		masksCommand(), generateCommand(), demoCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })

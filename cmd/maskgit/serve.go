@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/maskgit-go/maskgit/serve"
+)
+
+func serveCommand() command {
+	return command{
+		name:    "serve",
+		summary: "serve inpainting over HTTP (POST /v1/inpaint, GET /healthz, a web page at /)",
+		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
+			var mf modelFlags
+			mf.register(fs)
+			addr := fs.String("addr", "127.0.0.1:8080", "listen address (port 0: any free port)")
+			d := serve.DefaultConfig(0)
+			maxBatch := fs.Int("max-batch", d.MaxBatch, "most requests in one model call (1: no batching)")
+			maxWait := fs.Duration("max-wait", d.MaxWait, "how long a request waits for others to share its model call")
+			queue := fs.Int("queue", d.QueueSize, "requests waiting for the model beyond which new ones get 503")
+			timeout := fs.Duration("timeout", d.Timeout, "per-request time limit")
+			maxBody := fs.Int64("max-body", d.MaxBodyBytes, "request body limit in bytes")
+			maxPixels := fs.Int("max-pixels", d.MaxPixels, "limit on width×height read from an image header before decoding")
+			maxIter := fs.Int("max-total-iter", d.MaxTotalIter, "largest total_iter a request may ask for")
+			grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long in-flight requests may take to finish")
+			return func(ctx context.Context, env *cliEnv, args []string) error {
+				if len(args) > 0 {
+					return badInput("unexpected arguments %q", args)
+				}
+				for name, v := range map[string]int64{"--max-batch": int64(*maxBatch), "--queue": int64(*queue), "--max-body": *maxBody,
+					"--max-pixels": int64(*maxPixels), "--max-total-iter": int64(*maxIter)} {
+					if v < 1 {
+						return badInput("%s must be ≥ 1, got %d", name, v)
+					}
+				}
+				if *maxWait < 0 || *timeout <= 0 || *grace < 0 {
+					return badInput("--max-wait must be ≥ 0 and --timeout > 0 (got %v, %v)", *maxWait, *timeout)
+				}
+				model, err := mf.load()
+				if err != nil {
+					return err
+				}
+				defer model.Close()
+				cfg := serve.ModelConfig(model)
+				cfg.MaxBatch, cfg.MaxWait, cfg.QueueSize, cfg.Timeout = *maxBatch, *maxWait, *queue, *timeout
+				cfg.MaxBodyBytes, cfg.MaxPixels, cfg.MaxTotalIter = *maxBody, *maxPixels, *maxIter
+				srv, err := serve.New(model, cfg)
+				if err != nil {
+					return usageError{err}
+				}
+				defer srv.Close()
+				ln, err := net.Listen("tcp", *addr)
+				if err != nil {
+					return badInput("--addr %s: %v", *addr, err)
+				}
+				return serveUntilDone(ctx, env, ln, srv, *timeout+10*time.Second, *grace)
+			}
+		},
+	}
+}
+
+// serveUntilDone serves on ln until ctx ends (SIGTERM or SIGINT), then shuts
+// down gracefully: no new connections, in-flight requests get up to grace
+// to finish, then the batcher stops.
+func serveUntilDone(ctx context.Context, env *cliEnv, ln net.Listener, srv *serve.Server, writeTimeout, grace time.Duration) error {
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	fmt.Fprintf(env.stdout, "serving on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(env.stdout, "shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	fmt.Fprintln(env.stdout, "stopped")
+	return nil
+}
