@@ -40,7 +40,9 @@ func repoPath(rel, what, flag string) (string, error) {
 		cands = append(cands, filepath.Join(filepath.Dir(filepath.Dir(exe)), rel))
 	}
 	if wd, err := os.Getwd(); err == nil {
-		cands = append(cands, filepath.Join(wd, rel))
+		if c := filepath.Join(wd, rel); len(cands) == 0 || cands[0] != c {
+			cands = append(cands, c)
+		}
 	}
 	for _, c := range cands {
 		if _, err := os.Stat(c); err == nil {
