@@ -56,6 +56,7 @@ func commands() []command {
 		inpaintCommand(),
 		sweepCommand(),
 		reconstructCommand(),
+		bundleCommand(),
 		serveCommand(),
 		masksCommand(), generateCommand(), demoCommand(),
 	}
