@@ -6,7 +6,7 @@
 //
 //   - Strokes: a few random-walk brush strokes of jittered width, like the
 //     benchmark's test masks (irregular strokes covering 12–39% of the
-//     pixels, about four pieces per mask).
+//     pixels, in a few separate pieces).
 //   - Box: one axis-aligned rectangle.
 //   - Blob: one smooth star-shaped blob (a disc whose radius varies with a
 //     few low harmonics of the angle).

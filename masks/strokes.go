@@ -58,7 +58,8 @@ func (p *painter) disc(cx, cy, radius float64) int {
 }
 
 // Stroke shape parameters, chosen so that the masks look like the
-// benchmark's (about four pieces, some 40% of hole pixels on an edge).
+// benchmark's (a few pieces, some 40% of hole pixels on an edge: see
+// TestStrokesLikeBenchmark).
 const (
 	minStrokes    = 3
 	maxStrokes    = 8
