@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
+	tg "github.com/galeone/tfgo"
 
 	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/graphs/vqvae"
@@ -159,6 +162,27 @@ func TestExportGoRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeFloats(t, "logits", lg, ref.logits, 1e-5)
+
+	// tfgo (which panics on errors, hence the recover) runs the export by
+	// tensor names from the signature map too.
+	tfgoIDs := func() (ids []int32, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("tfgo: %v", r)
+			}
+		}()
+		tm := tg.LoadModel(out, []string{TagServe}, nil)
+		enc := m.Signatures()[SigEncode]
+		in, outName := enc.Inputs[InImages].Name, enc.Outputs[OutTokens].Name
+		res := tm.Exec([]tf.Output{tm.Op(strings.TrimSuffix(outName, ":0"), 0)},
+			map[tf.Output]*tf.Tensor{tm.Op(strings.TrimSuffix(in, ":0"), 0): mustTensor(t, ref.images, n, 16, 16, 3)})
+		return tfmodel.Int32s(res[0])
+	}
+	tids, err := tfgoIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalInts(t, "tfgo encode", tids, ref.ids)
 
 	var cfg ExportedConfig
 	b, err := os.ReadFile(filepath.Join(out, "assets.extra", ConfigFile))

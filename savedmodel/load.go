@@ -86,6 +86,10 @@ func loadSavedModel(dir string, tags []string, so *tf.SessionOptions) (sm *tf.Sa
 	return tf.LoadSavedModel(dir, tags, so)
 }
 
+// initOpSignature marks a TF2 SavedModel's init op, which TensorFlow's
+// loader runs; it is not a function to call.
+const initOpSignature = "__saved_model_init_op"
+
 // signaturesOf converts mg's signature map (dense tensors only; sparse and
 // composite TensorInfos have no single name and are left out).
 func signaturesOf(mg *pb.MetaGraphDef) map[string]tf.Signature {
@@ -110,6 +114,9 @@ func signaturesOf(mg *pb.MetaGraphDef) map[string]tf.Signature {
 		return r
 	}
 	for name, sig := range mg.GetSignatureDef() {
+		if name == initOpSignature {
+			continue
+		}
 		out[name] = tf.Signature{Inputs: conv(sig.GetInputs()), Outputs: conv(sig.GetOutputs()), MethodName: sig.GetMethodName()}
 	}
 	return out
@@ -191,6 +198,9 @@ func (m *Model) Run(signature string, inputs map[string]*tf.Tensor) (map[string]
 		if t.DataType() != ti.DType {
 			return nil, fmt.Errorf("signature %q: input %q has dtype %v, want %v", signature, key, t.DataType(), ti.DType)
 		}
+		if err := checkShape(ti.Shape, t.Shape()); err != nil {
+			return nil, fmt.Errorf("signature %q: input %q: %w", signature, key, err)
+		}
 		o, err := m.output(ti.Name)
 		if err != nil {
 			return nil, fmt.Errorf("signature %q: input %q: %w", signature, key, err)
@@ -244,4 +254,22 @@ func sortedKeys(m map[string]tf.TensorInfo) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkShape compares a tensor's shape with a signature's (unknown rank and
+// -1 dimensions accept anything).
+func checkShape(want tf.Shape, got []int64) error {
+	n := want.NumDimensions()
+	if n < 0 {
+		return nil
+	}
+	if len(got) != n {
+		return fmt.Errorf("shape %v, want %v", got, want)
+	}
+	for i := 0; i < n; i++ {
+		if d := want.Size(i); d >= 0 && got[i] != d {
+			return fmt.Errorf("shape %v, want %v", got, want)
+		}
+	}
+	return nil
 }
