@@ -72,29 +72,49 @@ type ExportedConfig struct {
 
 // Export writes the model directory modelDir (as pipeline.Load reads it:
 // run directories with config.json and best/model) as a SavedModel in
-// outDir: saved_model.pb (one MetaGraphDef holding the tokenizer and the
-// transformer, with the signatures SigEncode, SigDecode and SigLogits) and
-// variables/ (the restored checkpoints, saved with SaveV2). The export is
-// built in a temporary directory next to outDir and renamed into place.
+// outDir; see ExportModel.
 func Export(modelDir, outDir string, opt ExportOptions) error {
-	if outDir == "" {
-		return errors.New("savedmodel export: empty output directory")
-	}
-	if _, err := os.Stat(outDir); err == nil && !opt.Overwrite {
-		return fmt.Errorf("savedmodel export: %s already exists (overwrite it explicitly)", outDir)
+	if err := checkOut(outDir, opt); err != nil {
+		return err
 	}
 	m, err := pipeline.Load(modelDir, pipeline.Options{Threads: opt.Threads})
 	if err != nil {
+		return err
+	}
+	err = ExportModel(m, outDir, opt)
+	if cerr := m.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ExportModel writes the loaded model m as a SavedModel in outDir:
+// saved_model.pb (one MetaGraphDef holding the tokenizer and the
+// transformer, with the signatures SigEncode, SigDecode and SigLogits),
+// variables/ (m's checkpoints, restored into the export graph and saved
+// with SaveV2) and assets.extra/maskgit.json. The export is built in a
+// temporary directory next to outDir and renamed into place. m stays open.
+func ExportModel(m *pipeline.Model, outDir string, opt ExportOptions) error {
+	if err := checkOut(outDir, opt); err != nil {
 		return err
 	}
 	cfg := ExportedConfig{
 		Tokenizer: m.Tokenizer.Cfg, Transformer: m.Transformer.Cfg, MaskID: m.Transformer.Cfg.MaskID(),
 		TokenizerCheckpoint: m.Tokenizer.Checkpoint, TransformerCheckpoint: m.Transformer.Checkpoint,
 	}
-	if err := m.Close(); err != nil {
-		return err
-	}
 	return exportConfig(cfg, outDir, opt)
+}
+
+// checkOut refuses an empty output path, or an existing one without
+// Overwrite, before any work is done.
+func checkOut(outDir string, opt ExportOptions) error {
+	if outDir == "" {
+		return errors.New("savedmodel export: empty output directory")
+	}
+	if _, err := os.Lstat(outDir); err == nil && !opt.Overwrite {
+		return fmt.Errorf("savedmodel export: %s: %w (overwrite it explicitly)", outDir, os.ErrExist)
+	}
+	return nil
 }
 
 // exportGraph is the graph written to saved_model.pb plus what Export needs

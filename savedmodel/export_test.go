@@ -208,8 +208,8 @@ func TestExportOverwrite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "old"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Export(modelDir, out, ExportOptions{Threads: 1}); err == nil {
-		t.Fatal("export over an existing directory succeeded without Overwrite")
+	if err := Export(modelDir, out, ExportOptions{Threads: 1}); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("export over an existing directory without Overwrite: %v, want os.ErrExist", err)
 	}
 	if err := Export(modelDir, out, ExportOptions{Threads: 1, Overwrite: true}); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func syncTree(dir string) error {
 func replaceDir(tmp, dst string, overwrite bool) error {
 	if _, err := os.Lstat(dst); err == nil {
 		if !overwrite {
-			return fmt.Errorf("savedmodel export: %s already exists (overwrite it explicitly)", dst)
+			return fmt.Errorf("savedmodel export: %s: %w (overwrite it explicitly)", dst, os.ErrExist)
 		}
 		old, err := os.MkdirTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".old-")
 		if err != nil {

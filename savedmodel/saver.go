@@ -18,8 +18,8 @@ import (
 // with the same feed writes the variables with SaveV2.
 type saverOps struct {
 	Filename tf.Output     // string scalar, "save/Const:0"
-	Save     tf.Output     // the filename, after SaveV2 ran: "save/control_dependency:0"
-	Restore  *tf.Operation // NoOp after every assign: "save/restore_all"
+	Save     tf.Output     // the filename, after SaveV2 ran: "save/control_dependency/Identity:0"
+	Restore  *tf.Operation // NoOp after every assign: "save/restore_all/NoOp"
 }
 
 // buildSaver adds the SavedModel saver for vars under s.SubScope("save").
@@ -50,12 +50,12 @@ func buildSaver(s *op.Scope, vars []*tfmodel.Variable) saverOps {
 	sv.Filename = op.Const(cpu, "model")
 	namesT := op.Const(cpu.SubScope("tensor_names"), names)
 	slicesT := op.Const(cpu.SubScope("shape_and_slices"), make([]string, len(vars)))
-	save := op.SaveV2(cpu.SubScope("SaveV2"), sv.Filename, namesT, slicesT, values)
+	save := op.SaveV2(cpu, sv.Filename, namesT, slicesT, values)
 	if s.Err() != nil {
 		return sv
 	}
 	sv.Save = op.Identity(cpu.SubScope("control_dependency").WithControlDependencies(save), sv.Filename)
-	restored := op.RestoreV2(cpu.SubScope("RestoreV2"), sv.Filename, namesT, slicesT, dtypes)
+	restored := op.RestoreV2(cpu, sv.Filename, namesT, slicesT, dtypes)
 	if s.Err() != nil {
 		return sv
 	}

@@ -55,7 +55,7 @@ func commands() []command {
 		encodeCommand(),
 		inpaintCommand(),
 		sweepCommand(),
-		reconstructCommand(),
+		reconstructCommand(), exportCommand(), savedModelCommand(),
 		bundleCommand(),
 		serveCommand(),
 		masksCommand(), generateCommand(), demoCommand(),
