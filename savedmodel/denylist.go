@@ -22,6 +22,10 @@ import (
 // ancestors of its restore op and save tensor (following called
 // functions), provided no signature output or init op also depends on them.
 // Anywhere else they are file reads and writes at a path the graph chooses.
+// The exemption trusts the saver's own subgraph: the paths its checkpoint
+// ops use are not checked to derive from the fed filename tensor (TF2 savers
+// build them inside functions), so a hostile SaverDef could still read or
+// write checkpoint-format files at other paths while restoring.
 var deniedOps = map[string]string{
 	// Direct file system access.
 	"ReadFile":                      "reads any file",

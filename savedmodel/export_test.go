@@ -26,12 +26,16 @@ import (
 func tinyModel(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "model")
-	tok := vqvae.Config{Resolution: 16, Grid: 4, Channels: []int64{8, 8, 8}, ResBlocks: 1, Groups: 4, Latent: 4, Codes: 16, Beta: 0.25, Normalize: true}
-	tr := transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32}
-	if err := pipeline.WriteUntrained(dir, tok, tr, 5); err != nil {
+	if err := writeTiny(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+func writeTiny(dir string) error {
+	tok := vqvae.Config{Resolution: 16, Grid: 4, Channels: []int64{8, 8, 8}, ResBlocks: 1, Groups: 4, Latent: 4, Codes: 16, Beta: 0.25, Normalize: true}
+	tr := transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32}
+	return pipeline.WriteUntrained(dir, tok, tr, 5)
 }
 
 // refCase is one batch of inputs and the Go pipeline's outputs for them.
