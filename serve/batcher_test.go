@@ -108,12 +108,34 @@ func TestTimeout(t *testing.T) {
 // keeps serving.
 func TestModelPanic(t *testing.T) {
 	fm := &fakeModel{panics: true}
-	_, ts := newTestServer(t, fm, Config{})
+	var log lockedLog
+	_, ts := newTestServer(t, fm, Config{Log: &log})
 	body, ct := inpaintBody(t, 16)
 	for i := 0; i < 2; i++ {
 		status, _, b := post(t, ts.URL+"/v1/inpaint", ct, body)
-		if status != 500 || !strings.Contains(string(b), `"internal"`) {
-			t.Errorf("call %d: %d %s", i, status, b)
+		if status != 500 || !strings.Contains(string(b), `"internal"`) || strings.Contains(string(b), "panic") {
+			t.Errorf("call %d: %d %s (want 500 internal, details only in the log)", i, status, b)
 		}
 	}
+	if got := strings.Count(log.String(), "model panicked: fake model panics"); got != 2 {
+		t.Errorf("log has %d panic lines, want 2:\n%s", got, log.String())
+	}
+}
+
+// lockedLog is a log writer safe for concurrent use.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -156,8 +156,14 @@ func inpaintBody(t testing.TB, res int, fields ...string) ([]byte, string) {
 }
 
 // tinyModel writes and loads an untrained model of res×res images on a
-// res/4 token grid.
+// res/4 token grid, running on one TensorFlow thread.
 func tinyModel(t testing.TB, res int64) *pipeline.Model {
+	return tinyModelThreads(t, res, 1)
+}
+
+// tinyModelThreads is tinyModel with a TensorFlow thread count (0: all
+// cores).
+func tinyModelThreads(t testing.TB, res int64, threads int) *pipeline.Model {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "model")
 	grid := res / 4
@@ -166,7 +172,7 @@ func tinyModel(t testing.TB, res int64) *pipeline.Model {
 	if err := pipeline.WriteUntrained(dir, tok, tr, 3); err != nil {
 		t.Fatal(fmt.Errorf("writing the untrained model: %w", err))
 	}
-	m, err := pipeline.Load(dir, pipeline.Options{Threads: 1})
+	m, err := pipeline.Load(dir, pipeline.Options{Threads: threads})
 	if err != nil {
 		t.Fatal(err)
 	}

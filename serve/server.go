@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,6 +36,8 @@ type Config struct {
 	MaxPixels    int
 	// MaxTotalIter caps total_iter.
 	MaxTotalIter int
+	// Log, when set, receives a line per internal error (a 500 answer).
+	Log io.Writer
 }
 
 // DefaultConfig returns the defaults for a model of the given resolution.
@@ -113,7 +117,7 @@ func (s *Server) Handler() http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				writeError(w, fmt.Errorf("panic: %v", p))
+				s.fail(w, r, fmt.Errorf("panic: %v", p))
 			}
 		}()
 		s.mux.ServeHTTP(w, r)
@@ -199,7 +203,7 @@ func (s *Server) handleInpaint(w http.ResponseWriter, r *http.Request) {
 	}
 	res := s.batcher.submit(ctx, req.Params.key(), opt, pipeline.Job{Image: req.Image, Mask: req.Mask, Index: req.Params.Seed})
 	if res.err != nil {
-		writeError(w, res.err)
+		s.fail(w, r, res.err)
 		return
 	}
 	w.Header().Set("X-Batch-Size", strconv.Itoa(res.batch))
@@ -231,6 +235,15 @@ func (s *Server) handleInpaint(w http.ResponseWriter, r *http.Request) {
 		*st.dst = base64.StdEncoding.EncodeToString(b)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// fail answers err, logging it first when it is internal.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if s.cfg.Log != nil && (!errors.As(err, &e) || e.Status == http.StatusInternalServerError) {
+		fmt.Fprintf(s.cfg.Log, "%s %s %s: internal error: %v\n", time.Now().UTC().Format(time.RFC3339), r.Method, r.URL.Path, err)
+	}
+	writeError(w, err)
 }
 
 func encodePNG(img image.Image) ([]byte, error) {

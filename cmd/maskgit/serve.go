@@ -51,6 +51,7 @@ func serveCommand() command {
 				cfg := serve.ModelConfig(model)
 				cfg.MaxBatch, cfg.MaxWait, cfg.QueueSize, cfg.Timeout = *maxBatch, *maxWait, *queue, *timeout
 				cfg.MaxBodyBytes, cfg.MaxPixels, cfg.MaxTotalIter = *maxBody, *maxPixels, *maxIter
+				cfg.Log = env.stderr
 				srv, err := serve.New(model, cfg)
 				if err != nil {
 					return usageError{err}
