@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/maskgit-go/maskgit/pipeline"
+	"github.com/maskgit-go/maskgit/serve"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -119,5 +126,88 @@ func TestServeCommandBadUsage(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, c.contains) {
 			t.Errorf("%q: exit %d, stderr %q (want 2 and %q)", c.args, code, stderr, c.contains)
 		}
+	}
+}
+
+// gatedModel answers with the input image once gate is closed.
+type gatedModel struct{ entered, gate chan struct{} }
+
+func (g gatedModel) Inpaint(ctx context.Context, jobs []pipeline.Job, _ pipeline.InpaintOptions) ([]pipeline.Output, error) {
+	g.entered <- struct{}{}
+	<-g.gate
+	outs := make([]pipeline.Output, len(jobs))
+	for i, j := range jobs {
+		outs[i].Image = j.Image.(*image.RGBA)
+	}
+	return outs, nil
+}
+
+// TestServeGracefulShutdown: when the context ends (SIGTERM), a request in
+// flight still gets its answer, new connections are refused, and serving
+// returns only after the answer.
+func TestServeGracefulShutdown(t *testing.T) {
+	g := gatedModel{entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	srv, err := serve.New(g, serve.Config{Resolution: 8, MaxWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serveUntilDone(ctx, &cliEnv{stdout: &stdout, stderr: &stderr}, ln, srv, time.Minute, time.Minute)
+	}()
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, name := range []string{"image", "mask"} {
+		img := image.NewGray(image.Rect(0, 0, 8, 8))
+		img.SetGray(1, 1, color.Gray{200})
+		w, _ := mw.CreateFormFile(name, name+".png")
+		png.Encode(w, img)
+	}
+	mw.Close()
+	answer := make(chan int, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/v1/inpaint", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Errorf("in-flight request: %v", err)
+			answer <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		answer <- resp.StatusCode
+	}()
+	<-g.entered
+	cancel()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stdout.String(), "shutting down"); {
+		if time.Now().After(deadline) {
+			t.Fatal("no shutdown")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("serving returned (%v) with a request in flight", err)
+	default:
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("a new connection was accepted while shutting down")
+	}
+	close(g.gate)
+	if code := <-answer; code != 200 {
+		t.Errorf("in-flight request answered %d, want 200", code)
+	}
+	if err := <-done; err != nil || !strings.Contains(stdout.String(), "stopped") {
+		t.Errorf("serveUntilDone: %v, stdout %q", err, stdout.String())
 	}
 }
