@@ -72,26 +72,26 @@ func (b *batcher) submit(ctx context.Context, key batchKey, opt pipeline.Inpaint
 	it := &item{ctx: ctx, key: key, opt: opt, job: job, arrived: time.Now(), done: make(chan result, 1)}
 	select {
 	case <-b.quit:
-		return result{err: errClosed}
+		return result{err: errClosed()}
 	default:
 	}
 	select {
 	case b.queue <- it:
 	default:
-		return result{err: errQueueFull}
+		return result{err: errQueueFull()}
 	}
 	select {
 	case r := <-it.done:
 		return r
 	case <-ctx.Done():
-		return result{err: errTimeout}
+		return result{err: errTimeout()}
 	case <-b.finished:
 		// The worker is gone; it may have answered just before leaving.
 		select {
 		case r := <-it.done:
 			return r
 		default:
-			return result{err: errClosed}
+			return result{err: errClosed()}
 		}
 	}
 }
@@ -100,7 +100,7 @@ func (b *batcher) submit(ctx context.Context, key batchKey, opt pipeline.Inpaint
 func (b *batcher) queued() int { return len(b.queue) }
 
 // close cancels the running model call and stops the worker; queued and
-// pending requests are answered errClosed. Safe to call twice.
+// pending requests are answered errClosed(). Safe to call twice.
 func (b *batcher) close() {
 	b.closing.Do(func() {
 		close(b.quit)
@@ -155,13 +155,13 @@ func (b *batcher) run() {
 		case <-b.quit:
 			for _, g := range groups {
 				for _, it := range g.items {
-					it.done <- result{err: errClosed}
+					it.done <- result{err: errClosed()}
 				}
 			}
 			for {
 				select {
 				case it := <-b.queue:
-					it.done <- result{err: errClosed}
+					it.done <- result{err: errClosed()}
 				default:
 					return
 				}
@@ -173,17 +173,18 @@ func (b *batcher) run() {
 	}
 }
 
-// due returns the group to run now: a full one, else the one whose oldest
-// request has waited longest if that is past its deadline, else nil.
+// due returns the group to run now: the full group with the earliest
+// deadline, else the group with the earliest deadline if that has passed,
+// else nil.
 func (b *batcher) due(groups map[batchKey]*group, now time.Time) *group {
-	var best *group
+	var full *group
 	for _, g := range groups {
-		if len(g.items) >= b.maxBatch && (best == nil || len(best.items) < b.maxBatch || g.deadline.Before(best.deadline)) {
-			best = g
+		if len(g.items) >= b.maxBatch && (full == nil || g.deadline.Before(full.deadline)) {
+			full = g
 		}
 	}
-	if best != nil {
-		return best
+	if full != nil {
+		return full
 	}
 	if g := b.earliest(groups); g != nil && !now.Before(g.deadline) {
 		return g
@@ -209,7 +210,7 @@ func (b *batcher) runBatch(items []*item) {
 	live := items[:0:0]
 	for _, it := range items {
 		if it.ctx.Err() != nil {
-			it.done <- result{err: errTimeout}
+			it.done <- result{err: errTimeout()}
 			continue
 		}
 		live = append(live, it)
@@ -242,7 +243,7 @@ func (b *batcher) runBatch(items []*item) {
 	for i, it := range live {
 		switch {
 		case err != nil && it.ctx.Err() != nil:
-			it.done <- result{err: errTimeout}
+			it.done <- result{err: errTimeout()}
 		case err != nil:
 			it.done <- result{err: err, batch: len(live)}
 		default:

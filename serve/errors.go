@@ -24,12 +24,19 @@ func errorf(status int, code, format string, args ...interface{}) *Error {
 	return &Error{Status: status, Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Errors that are not the client's fault.
-var (
-	errQueueFull = &Error{Status: http.StatusServiceUnavailable, Code: "queue_full", Msg: "too many requests queued; retry shortly", RetryAfter: 1}
-	errClosed    = &Error{Status: http.StatusServiceUnavailable, Code: "shutting_down", Msg: "the server is shutting down"}
-	errTimeout   = &Error{Status: http.StatusServiceUnavailable, Code: "timeout", Msg: "the request timed out before its result was ready", RetryAfter: 1}
-)
+// errQueueFull, errClosed and errTimeout are the errors that are not the
+// client's fault.
+func errQueueFull() *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "queue_full", Msg: "too many requests queued; retry shortly", RetryAfter: 1}
+}
+
+func errClosed() *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "shutting_down", Msg: "the server is shutting down"}
+}
+
+func errTimeout() *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "timeout", Msg: "the request timed out before its result was ready", RetryAfter: 1}
+}
 
 // errorBody is the JSON shape of every error answer.
 type errorBody struct {

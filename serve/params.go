@@ -29,12 +29,14 @@ func DefaultParams() Params {
 	return Params{Schedule: "cosine", TotalIter: 12, Temperature: 4.5, Seed: 1, Order: "confidence"}
 }
 
-// paramNames are the fields Set accepts.
-var paramNames = []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps"}
+// paramNames returns the fields Set accepts.
+func paramNames() []string {
+	return []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps"}
+}
 
 // isParam reports whether name is a settings field.
 func isParam(name string) bool {
-	for _, n := range paramNames {
+	for _, n := range paramNames() {
 		if n == name {
 			return true
 		}
@@ -93,7 +95,7 @@ func (p *Params) Set(name, value string) error {
 
 // unknownField is the error for a field that is not image, mask or a setting.
 func unknownField(name string) error {
-	return errorf(http.StatusBadRequest, "unknown_field", "unknown field %q (valid: image, mask, %s)", truncate(name, 40), strings.Join(paramNames, ", "))
+	return errorf(http.StatusBadRequest, "unknown_field", "unknown field %q (valid: image, mask, %s)", truncate(name, 40), strings.Join(paramNames(), ", "))
 }
 
 // batchKey is what requests must share to be decoded in one model call:

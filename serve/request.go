@@ -11,6 +11,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"sort"
 
 	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/inpaint"
@@ -51,9 +53,17 @@ func ReadRequest(w http.ResponseWriter, r *http.Request, lim Limits) (*Request, 
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes)
 	params := DefaultParams()
-	q := r.URL.Query()
-	for _, name := range paramNames {
-		if v, ok := q[name]; ok && len(v) > 0 {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "bad_query", "malformed query string: %v", err)
+	}
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first bad parameter is reported, deterministically
+	for _, name := range names {
+		if v := q[name]; len(v) > 0 {
 			if err := params.Set(name, v[len(v)-1]); err != nil {
 				return nil, err
 			}

@@ -171,7 +171,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	select {
 	case <-s.batcher.quit:
-		writeError(w, errClosed)
+		writeError(w, errClosed())
 		return
 	default:
 	}

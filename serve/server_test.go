@@ -117,6 +117,8 @@ func TestBadInputIsJSON4xx(t *testing.T) {
 		{"bad steps", "POST", "/v1/inpaint", withFields("steps", "maybe"), 400, "bad_param"},
 		{"long field", "POST", "/v1/inpaint", withFields("schedule", strings.Repeat("x", 1000)), 400, "bad_param"},
 		{"bad query", "POST", "/v1/inpaint?total_iter=x", withFields(), 400, "bad_param"},
+		{"unknown query", "POST", "/v1/inpaint?colour=red", withFields(), 400, "unknown_field"},
+		{"malformed query", "POST", "/v1/inpaint?seed=%zz", withFields(), 400, "bad_query"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
