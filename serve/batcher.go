@@ -55,12 +55,19 @@ type batcher struct {
 	closing  sync.Once
 	finished chan struct{}
 
-	requests, batches, batched atomic.Int64
+	// pending counts requests accepted and not yet answered; limit caps it.
+	pending atomic.Int64
+	limit   int64
+
+	requests, batches atomic.Int64
 }
 
+// newBatcher accepts up to queueSize requests waiting beyond the maxBatch
+// of a running model call.
 func newBatcher(m Inpainter, maxBatch, queueSize int, maxWait time.Duration) *batcher {
-	b := &batcher{model: m, maxBatch: maxBatch, maxWait: maxWait,
-		queue: make(chan *item, queueSize), quit: make(chan struct{}), finished: make(chan struct{})}
+	limit := queueSize + maxBatch
+	b := &batcher{model: m, maxBatch: maxBatch, maxWait: maxWait, limit: int64(limit),
+		queue: make(chan *item, limit), quit: make(chan struct{}), finished: make(chan struct{})}
 	b.base, b.cancel = context.WithCancel(context.Background())
 	go b.run()
 	return b
@@ -75,11 +82,11 @@ func (b *batcher) submit(ctx context.Context, key batchKey, opt pipeline.Inpaint
 		return result{err: errClosed()}
 	default:
 	}
-	select {
-	case b.queue <- it:
-	default:
+	if b.pending.Add(1) > b.limit {
+		b.pending.Add(-1)
 		return result{err: errQueueFull()}
 	}
+	b.queue <- it // never blocks: the channel holds limit items
 	select {
 	case r := <-it.done:
 		return r
@@ -96,8 +103,14 @@ func (b *batcher) submit(ctx context.Context, key batchKey, opt pipeline.Inpaint
 	}
 }
 
-// queued returns the number of requests waiting in the queue.
-func (b *batcher) queued() int { return len(b.queue) }
+// answer delivers r to it's submitter.
+func (b *batcher) answer(it *item, r result) {
+	it.done <- r
+	b.pending.Add(-1)
+}
+
+// inFlight returns the number of requests accepted and not yet answered.
+func (b *batcher) inFlight() int { return int(b.pending.Load()) }
 
 // close cancels the running model call and stops the worker; queued and
 // pending requests are answered errClosed(). Safe to call twice.
@@ -155,13 +168,13 @@ func (b *batcher) run() {
 		case <-b.quit:
 			for _, g := range groups {
 				for _, it := range g.items {
-					it.done <- result{err: errClosed()}
+					b.answer(it, result{err: errClosed()})
 				}
 			}
 			for {
 				select {
 				case it := <-b.queue:
-					it.done <- result{err: errClosed()}
+					b.answer(it, result{err: errClosed()})
 				default:
 					return
 				}
@@ -210,7 +223,7 @@ func (b *batcher) runBatch(items []*item) {
 	live := items[:0:0]
 	for _, it := range items {
 		if it.ctx.Err() != nil {
-			it.done <- result{err: errTimeout()}
+			b.answer(it, result{err: errTimeout()})
 			continue
 		}
 		live = append(live, it)
@@ -243,11 +256,11 @@ func (b *batcher) runBatch(items []*item) {
 	for i, it := range live {
 		switch {
 		case err != nil && it.ctx.Err() != nil:
-			it.done <- result{err: errTimeout()}
+			b.answer(it, result{err: errTimeout()})
 		case err != nil:
-			it.done <- result{err: err, batch: len(live)}
+			b.answer(it, result{err: err, batch: len(live)})
 		default:
-			it.done <- result{out: outs[i], batch: len(live)}
+			b.answer(it, result{out: outs[i], batch: len(live)})
 		}
 	}
 }

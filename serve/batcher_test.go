@@ -71,7 +71,7 @@ func TestQueueFull(t *testing.T) {
 	go send()
 	<-fm.entered // the worker holds the first request
 	go send()
-	for deadline := time.Now().Add(10 * time.Second); s.batcher.queued() < 1; {
+	for deadline := time.Now().Add(10 * time.Second); s.batcher.inFlight() < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("second request never queued")
 		}

@@ -11,7 +11,7 @@
 //	                   inpaint.MaskFromImage) and optional fields (also
 //	                   accepted as URL query parameters): schedule,
 //	                   total_iter, sweet_spot, temperature, seed, order,
-//	                   sample, dilate, steps.
+//	                   sample, dilate, steps. Any other name is a 400.
 //	                   Answer: image/png; with steps=1 a JSON object
 //	                   {"image", "mask_strip", "step_strip": base64 PNGs,
 //	                   "unknown_tokens", "batch_size"} (see StepsResponse).
@@ -24,7 +24,8 @@
 // error is a JSON object {"error": message, "code": short-code}; bad input is
 // always a 4xx (400 malformed, 405 wrong method, 413 body or pixel limit,
 // 415 wrong content or image type, 422 valid but unusable, such as a wrong
-// size or an out-of-range setting). A full queue answers 503 with
+// size or an out-of-range setting). A full queue (Config.QueueSize requests
+// waiting besides the running batch) answers 503 with
 // Retry-After, a request running past its timeout 503 "timeout", a server
 // shutting down 503 "shutting_down".
 //
@@ -35,4 +36,7 @@
 // inpaint.NewImageRand(0, seed), so its result depends only on its own
 // image, mask, settings and seed, not on what shares its batch — the result
 // equals `maskgit inpaint --seed 0` for an image at index seed.
+//
+// The command `maskgit serve --model DIR --addr 127.0.0.1:8080` runs it,
+// shutting down gracefully on SIGTERM or SIGINT.
 package serve

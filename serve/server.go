@@ -26,8 +26,9 @@ type Config struct {
 	MaxBatch int
 	// MaxWait is how long the first request of a batch waits for company.
 	MaxWait time.Duration
-	// QueueSize bounds the requests waiting for the model; beyond it
-	// requests are answered 503 queue_full at once.
+	// QueueSize bounds the requests waiting for the model besides the
+	// MaxBatch of the running call; beyond it requests are answered 503
+	// queue_full at once.
 	QueueSize int
 	// Timeout bounds a request from its arrival to its answer.
 	Timeout time.Duration
@@ -161,7 +162,7 @@ type health struct {
 	Defaults     Params   `json:"defaults"`
 	MaxBatch     int      `json:"max_batch"`
 	MaxTotalIter int      `json:"max_total_iter"`
-	Queued       int      `json:"queued"`
+	InFlight     int      `json:"in_flight"`
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +177,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	writeJSON(w, http.StatusOK, health{Status: "ok", Resolution: s.cfg.Resolution, Schedules: inpaint.ScheduleNames(),
-		Defaults: DefaultParams(), MaxBatch: s.cfg.MaxBatch, MaxTotalIter: s.cfg.MaxTotalIter, Queued: s.batcher.queued()})
+		Defaults: DefaultParams(), MaxBatch: s.cfg.MaxBatch, MaxTotalIter: s.cfg.MaxTotalIter, InFlight: s.batcher.inFlight()})
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) error {
