@@ -66,11 +66,21 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
-	run := RunDir(opt.Out)
-	if err := run.Init(cfg, opt.Resume); err != nil {
+	// The tokenizer must load before the run directory is created, so a bad
+	// --tokenizer leaves nothing behind.
+	tok, err := pipeline.LoadTokenizer(cfg.TokenizerDir, pipeline.Options{Device: opt.Device, Threads: opt.Threads})
+	if err != nil {
 		return res, inputErr(err)
 	}
-	trainTok, valTok, err := transformerTokens(ctx, cfg, run, opt)
+	run := RunDir(opt.Out)
+	if err := run.Init(cfg, opt.Resume); err != nil {
+		tok.Close()
+		return res, inputErr(err)
+	}
+	trainTok, valTok, err := transformerTokens(ctx, cfg, run, tok, opt)
+	if cerr := tok.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return res, err
 	}
@@ -203,16 +213,10 @@ func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float3
 
 // transformerTokens returns the training and validation token caches,
 // encoding the image folders into the run directory when no cache is given.
-func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, opt RunOptions) (trainTok, valTok *dataset.TokenCache, err error) {
+func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, tok *pipeline.Tokenizer, opt RunOptions) (trainTok, valTok *dataset.TokenCache, err error) {
 	dir := filepath.Join(string(run), "tokens")
 	paths := [2]string{cfg.TrainTokens, cfg.ValTokens}
 	srcs := [2]string{cfg.TrainDir, cfg.ValDir}
-	var tok *pipeline.Tokenizer
-	defer func() {
-		if tok != nil {
-			tok.Close()
-		}
-	}()
 	var caches [2]*dataset.TokenCache
 	for i := range paths {
 		if paths[i] == "" {
@@ -220,11 +224,6 @@ func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, o
 			if _, serr := os.Stat(paths[i]); serr != nil {
 				if srcs[i] == "" {
 					return nil, nil, inputErr(fmt.Errorf("no %s tokens: give a token cache or an image folder", [2]string{"training", "validation"}[i]))
-				}
-				if tok == nil {
-					if tok, err = pipeline.LoadTokenizer(cfg.TokenizerDir, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
-						return nil, nil, inputErr(err)
-					}
 				}
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					return nil, nil, err

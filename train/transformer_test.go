@@ -64,6 +64,15 @@ func TestTransformerStageEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(opt.Out, "best", "model.index")); err != nil {
 		t.Error("no best checkpoint")
 	}
+	// A bad tokenizer directory fails before anything is written.
+	bad := cfg
+	bad.TokenizerDir = filepath.Join(dir, "no-such-tokenizer")
+	if _, err := TrainTransformer(context.Background(), bad, RunOptions{Out: filepath.Join(dir, "d"), Log: &log}); err == nil {
+		t.Error("training with a missing tokenizer succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "d")); !os.IsNotExist(err) {
+		t.Error("a failed start left a run directory behind")
+	}
 	// Tokens from another codebook are refused.
 	cfg.Model.Codes = 32
 	opt.Out, opt.Resume = filepath.Join(dir, "c"), false
