@@ -57,6 +57,16 @@ func TestUntrainedModel(t *testing.T) {
 		t.Errorf("seed 7 batched (batch sizes %v) differs from seed 7 alone", batches)
 	}
 
+	// No hole: the input comes back unchanged.
+	body, ct = multipartBody(t, part{"image", pngBytes(t, in), true}, part{"mask", pngBytes(t, testMask(res, 0, 0, 0, 0)), true})
+	status, _, b0 := post(t, ts.URL+"/v1/inpaint", ct, body)
+	if status != 200 {
+		t.Fatalf("no hole: %d %.200s", status, b0)
+	}
+	if inside, outside := holeDiff(in, decodePNG(t, b0), 0, 0, 0, 0); inside+outside != 0 {
+		t.Errorf("no hole: %d pixels changed", inside+outside)
+	}
+
 	// A hole of 4×2 tokens (rows 4..11), so decoding lasts all three steps.
 	body, ct = multipartBody(t, part{"image", pngBytes(t, in), true}, part{"mask", pngBytes(t, testMask(res, 0, 4, res, 12)), true},
 		part{"total_iter", []byte("4"), false}, part{"sweet_spot", []byte("3"), false}, part{"steps", []byte("1"), false})
