@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -105,4 +106,44 @@ func (r *runSession) close() error {
 		err = cerr
 	}
 	return err
+}
+
+// stopBefore reports whether the loop must end before the next step: ctx
+// was cancelled (the error is ctx's) or opt.StopAt was reached. Either way
+// a checkpoint is saved first, so --resume continues from here.
+func (r *runSession) stopBefore(ctx context.Context, opt RunOptions, save func() error) (bool, error) {
+	if ctx.Err() == nil && (opt.StopAt <= 0 || r.st.Step < opt.StopAt) {
+		return false, nil
+	}
+	if err := save(); err != nil {
+		return true, err
+	}
+	if err := ctx.Err(); err != nil {
+		return true, err
+	}
+	fmt.Fprintf(opt.Log, "stopped at step %d; continue with --resume\n", r.st.Step)
+	return true, nil
+}
+
+// afterStep validates and checkpoints when the step just taken is due.
+func (r *runSession) afterStep(opt RunOptions, validate, save func() error) error {
+	if opt.ValEvery > 0 && r.st.Step%opt.ValEvery == 0 {
+		if err := validate(); err != nil {
+			return err
+		}
+	}
+	if opt.CkptEvery > 0 && r.st.Step%opt.CkptEvery == 0 {
+		return save()
+	}
+	return nil
+}
+
+// finish validates (unless the last step just did) and saves the final checkpoint.
+func (r *runSession) finish(opt RunOptions, validate, save func() error) error {
+	if opt.ValEvery <= 0 || r.st.Step%opt.ValEvery != 0 {
+		if err := validate(); err != nil {
+			return err
+		}
+	}
+	return save()
 }

@@ -145,16 +145,9 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	}
 
 	for st.Step < cfg.Steps {
-		if ctx.Err() != nil || (opt.StopAt > 0 && st.Step >= opt.StopAt) {
-			if err := save(); err != nil {
-				return res, err
-			}
+		if stop, err := rs.stopBefore(ctx, opt, save); stop {
 			res.Step, res.BestStep = st.Step, st.BestStep
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			fmt.Fprintf(opt.Log, "stopped at step %d; continue with --resume\n", st.Step)
-			return res, nil
+			return res, err
 		}
 		b, err := it.Next()
 		if err != nil {
@@ -220,23 +213,11 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 				return res, err
 			}
 		}
-		if opt.ValEvery > 0 && st.Step%opt.ValEvery == 0 {
-			if err := validate(); err != nil {
-				return res, err
-			}
-		}
-		if opt.CkptEvery > 0 && st.Step%opt.CkptEvery == 0 {
-			if err := save(); err != nil {
-				return res, err
-			}
-		}
-	}
-	if opt.ValEvery <= 0 || st.Step%opt.ValEvery != 0 {
-		if err := validate(); err != nil {
+		if err := rs.afterStep(opt, validate, save); err != nil {
 			return res, err
 		}
 	}
-	if err := save(); err != nil {
+	if err := rs.finish(opt, validate, save); err != nil {
 		return res, err
 	}
 	res.Step, res.BestStep = st.Step, st.BestStep

@@ -134,16 +134,9 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	}
 	rate, _ := tf.NewTensor(float32(cfg.Model.Dropout))
 	for st.Step < cfg.Steps {
-		if ctx.Err() != nil || (opt.StopAt > 0 && st.Step >= opt.StopAt) {
-			if err := save(); err != nil {
-				return res, err
-			}
+		if stop, err := rs.stopBefore(ctx, opt, save); stop {
 			res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			fmt.Fprintf(opt.Log, "stopped at step %d; continue with --resume\n", st.Step)
-			return res, nil
+			return res, err
 		}
 		b := it.Next()
 		input, weight := MaskTokens(b.Tokens, b.N, n, cfg.Model.MaskID(), gamma, rs.rng)
@@ -172,23 +165,11 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 				return res, err
 			}
 		}
-		if opt.ValEvery > 0 && st.Step%opt.ValEvery == 0 {
-			if err := validate(); err != nil {
-				return res, err
-			}
-		}
-		if opt.CkptEvery > 0 && st.Step%opt.CkptEvery == 0 {
-			if err := save(); err != nil {
-				return res, err
-			}
-		}
-	}
-	if opt.ValEvery <= 0 || st.Step%opt.ValEvery != 0 {
-		if err := validate(); err != nil {
+		if err := rs.afterStep(opt, validate, save); err != nil {
 			return res, err
 		}
 	}
-	if err := save(); err != nil {
+	if err := rs.finish(opt, validate, save); err != nil {
 		return res, err
 	}
 	res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
