@@ -5,5 +5,11 @@
 //
 // A model directory for inpainting is either a transformer run directory
 // (whose config.json names its tokenizer run directory) or a directory
-// holding "tokenizer/" and "transformer/" run directories side by side.
+// holding "tokenizer/" and "transformer/" run directories side by side, as
+// Bundle writes (weights only, no optimizer state) for shipping.
+//
+// Model.Inpaint fills holes (encode, iterative decoding, decode, keep the
+// known pixels); Model.Generate draws unconditional samples from an
+// all-[MASK] grid. WriteUntrained writes a freshly initialised model
+// directory for smoke tests.
 package pipeline
