@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+
+	"github.com/maskgit-go/maskgit/inpaint"
 )
 
 // Folder and file names of the lab benchmark layout.
@@ -197,37 +198,14 @@ func (l *Lab) readIndex() error {
 	return nil
 }
 
-// Mask is a binary inpainting mask: Pix holds W*H values, row-major, 0 for
-// a hole (to inpaint) and 255 for a pixel to keep.
-type Mask struct {
-	W, H int
-	Pix  []uint8
-}
-
-// Hole reports whether pixel (x, y) is to be inpainted.
-func (m *Mask) Hole(x, y int) bool { return m.Pix[y*m.W+x] == 0 }
-
-// Holes counts the hole pixels.
-func (m *Mask) Holes() int {
-	n := 0
-	for _, v := range m.Pix {
-		if v == 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// HoleFraction is Holes divided by the number of pixels.
-func (m *Mask) HoleFraction() float64 { return float64(m.Holes()) / float64(len(m.Pix)) }
-
 // LabSample is a loaded LabPair.
 type LabSample struct {
 	LabPair
 	W, H int
 	// RGB is the masked image as RGB bytes, HWC, at its own size.
-	RGB  []uint8
-	Mask *Mask
+	RGB []uint8
+	// Mask marks the holes (inpaint's mask type, as every consumer uses).
+	Mask *inpaint.Mask
 	// Warning is set when the mask had values other than 0 and 255, which
 	// were thresholded at 128 (>= 128 keeps the pixel).
 	Warning string
@@ -253,26 +231,12 @@ func (l *Lab) Load(k int) (*LabSample, error) {
 		return nil, fmt.Errorf("dataset: lab: mask %s is %dx%d but image %s is %dx%d",
 			p.MaskPath, mb.Dx(), mb.Dy(), p.ImagePath, ib.Dx(), ib.Dy())
 	}
-	s := &LabSample{LabPair: p, W: ib.Dx(), H: ib.Dy(), Mask: &Mask{W: mb.Dx(), H: mb.Dy()}}
+	s := &LabSample{LabPair: p, W: ib.Dx(), H: ib.Dy()}
 	rgba := image.NewRGBA(image.Rect(0, 0, s.W, s.H))
 	drawOverBlack(rgba, img)
 	s.RGB = RGBBytes(rgba)
-	s.Mask.Pix = make([]uint8, 0, s.W*s.H)
-	other := 0
-	for y := mb.Min.Y; y < mb.Max.Y; y++ {
-		for x := mb.Min.X; x < mb.Max.X; x++ {
-			v := color.GrayModel.Convert(mimg.At(x, y)).(color.Gray).Y
-			if v != 0 && v != 255 {
-				other++
-			}
-			if v >= 128 {
-				v = 255
-			} else {
-				v = 0
-			}
-			s.Mask.Pix = append(s.Mask.Pix, v)
-		}
-	}
+	m, other := inpaint.MaskFromImage(mimg)
+	s.Mask = m
 	if other > 0 {
 		s.Warning = fmt.Sprintf("mask %s: %d pixels are neither 0 nor 255; thresholded at 128", p.MaskPath, other)
 	}

@@ -72,14 +72,14 @@ func TestOpenLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.W != 8 || s.H != 8 || s.Warning != "" || s.Mask.Holes() != 8*(i%8) || s.Mask.HoleFraction() != want.HoleFraction {
+		if s.W != 8 || s.H != 8 || s.Warning != "" || s.Mask.Holes() != 8*(i%8) || float64(s.Mask.Holes())/float64(len(s.Mask.Hole)) != want.HoleFraction {
 			t.Errorf("sample %d: %dx%d, warning %q, %d holes", k, s.W, s.H, s.Warning, s.Mask.Holes())
 		}
 		if s.RGB[0] != uint8(20*i) || s.RGB[1] != 50 || s.RGB[2] != 60 || len(s.RGB) != 8*8*3 {
 			t.Errorf("sample %d: first pixel %v", k, s.RGB[:3])
 		}
-		if i%8 > 0 && (!s.Mask.Hole(0, 0) || s.Mask.Hole(7, 7)) {
-			t.Errorf("sample %d: Hole(0,0) = %v, Hole(7,7) = %v", k, s.Mask.Hole(0, 0), s.Mask.Hole(7, 7))
+		if i%8 > 0 && (!s.Mask.Hole[0*s.Mask.W+0] || s.Mask.Hole[7*s.Mask.W+7]) {
+			t.Errorf("sample %d: Hole(0,0) = %v, Hole(7,7) = %v", k, s.Mask.Hole[0*s.Mask.W+0], s.Mask.Hole[7*s.Mask.W+7])
 		}
 	}
 }
@@ -182,8 +182,8 @@ func TestLabLoadProblems(t *testing.T) {
 	if !strings.Contains(s.Warning, maskPath) || !strings.Contains(s.Warning, "2 pixels") {
 		t.Errorf("warning %q does not name %s and 2 pixels", s.Warning, maskPath)
 	}
-	if s.Mask.Hole(0, 0) || !s.Mask.Hole(7, 7) || s.Mask.Holes() != 16 {
-		t.Errorf("thresholding: Hole(0,0)=%v Hole(7,7)=%v holes=%d", s.Mask.Hole(0, 0), s.Mask.Hole(7, 7), s.Mask.Holes())
+	if s.Mask.Hole[0*s.Mask.W+0] || !s.Mask.Hole[7*s.Mask.W+7] || s.Mask.Holes() != 16 {
+		t.Errorf("thresholding: Hole(0,0)=%v Hole(7,7)=%v holes=%d", s.Mask.Hole[0*s.Mask.W+0], s.Mask.Hole[7*s.Mask.W+7], s.Mask.Holes())
 	}
 	// Mask of another size.
 	writeFile(t, maskPath, pngBytes(t, labMask(6, 4, 1, 0)))
