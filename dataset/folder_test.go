@@ -1,7 +1,9 @@
 package dataset
 
 import (
+	"image"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -374,5 +376,25 @@ func TestSkipsHiddenFolders(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, fixtureFiles()) {
 		t.Errorf("ListImages = %q", got)
+	}
+}
+
+func TestListImagesFollowsFileLinks(t *testing.T) {
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "a.png"), pngBytes(t, image.NewRGBA(image.Rect(0, 0, 4, 4))))
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(src, "a.png"), filepath.Join(dir, "linked.png")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := os.Symlink(src, filepath.Join(dir, "linked-dir")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(filepath.Join(src, "missing.png"), filepath.Join(dir, "dangling.png"))
+	files, err := ListImages(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0] != "linked.png" {
+		t.Errorf("files %v, want [linked.png] (file links followed, folder links and dangling links not)", files)
 	}
 }

@@ -44,7 +44,13 @@ func ListImages(dir string) ([]string, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link to a file counts as that file (links to folders are not
+			// followed, so the walk cannot loop).
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
 			return nil
 		}
 		ok, err := isImageFile(path)
