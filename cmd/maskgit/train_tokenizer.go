@@ -50,6 +50,47 @@ func (r *runFlags) options(env *cliEnv) (train.RunOptions, error) {
 	}, nil
 }
 
+// scheduleFlags override a preset's length, batch and learning rate.
+type scheduleFlags struct {
+	preset   string
+	steps    int64
+	batch    int
+	lr       float64
+	schedule string
+	seed     uint64
+}
+
+func (f *scheduleFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.preset, "preset", "cpu", fmt.Sprintf("model and training preset %v", train.PresetNames()))
+	fs.Int64Var(&f.steps, "steps", 0, "optimizer steps (0: the preset's)")
+	fs.IntVar(&f.batch, "batch", 0, "batch size (0: the preset's)")
+	fs.Float64Var(&f.lr, "lr", 0, "base learning rate (0: the preset's)")
+	fs.StringVar(&f.schedule, "lr-schedule", "", "learning-rate schedule: step or cosine (default: the preset's)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights, data order and every random draw")
+}
+
+// apply writes the given overrides into a preset's fields and checks the
+// resulting learning-rate schedule.
+func (f *scheduleFlags) apply(steps *int64, batch *int, lr *train.LRConfig, seed *uint64) error {
+	if f.steps > 0 {
+		*steps = f.steps
+	}
+	if f.batch > 0 {
+		*batch = f.batch
+	}
+	if f.lr > 0 {
+		lr.Base = f.lr
+	}
+	if f.schedule != "" {
+		lr.Schedule = f.schedule
+	}
+	*seed = f.seed
+	if _, err := lr.Build(*steps); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
 // defaultDataDir is catfaces64/<split> under the shared folder, or "" when absent.
 func defaultDataDir(split string) string {
 	dir, err := dataset.CatFacesDir()
@@ -65,49 +106,33 @@ func trainTokenizerCommand() command {
 		summary: "train the VQ tokenizer (stage 1) on an image folder",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
 			var rf runFlags
+			var sf scheduleFlags
 			rf.register(fs)
-			preset := fs.String("preset", "cpu", fmt.Sprintf("model and training preset %v", train.PresetNames()))
+			sf.register(fs)
 			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images (PNG/JPEG, recursive)")
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images")
-			steps := fs.Int64("steps", 0, "optimizer steps (0: the preset's)")
-			batch := fs.Int("batch", 0, "batch size (0: the preset's)")
-			lr := fs.Float64("lr", 0, "base learning rate (0: the preset's)")
-			schedule := fs.String("lr-schedule", "", "learning-rate schedule: step or cosine (default: the preset's)")
-			seed := fs.Uint64("seed", 1, "seed of the initial weights, data order and every random draw")
 			disc := fs.Bool("disc", false, "add the patch discriminator (hinge loss)")
 			discStart := fs.Int64("disc-start", -1, "step at which the discriminator loss switches on (-1: the preset's)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
 				}
-				cfg, err := train.TokenizerPreset(*preset)
+				cfg, err := train.TokenizerPreset(sf.preset)
 				if err != nil {
 					return usageError{err}
 				}
 				if *trainDir == "" || *valDir == "" {
 					return badInput("--train-dir and --val-dir are required (no ../shared/data/catfaces64 found)")
 				}
-				cfg.TrainDir, cfg.ValDir, cfg.Seed = *trainDir, *valDir, *seed
-				if *steps > 0 {
-					cfg.Steps = *steps
-				}
-				if *batch > 0 {
-					cfg.Batch = *batch
-				}
-				if *lr > 0 {
-					cfg.LR.Base = *lr
-				}
-				if *schedule != "" {
-					cfg.LR.Schedule = *schedule
-				}
+				cfg.TrainDir, cfg.ValDir = *trainDir, *valDir
 				if *disc {
 					cfg.Train.Disc = true
 				}
 				if *discStart >= 0 {
 					cfg.DiscStart = *discStart
 				}
-				if _, err := cfg.LR.Build(cfg.Steps); err != nil {
-					return usageError{err}
+				if err := sf.apply(&cfg.Steps, &cfg.Batch, &cfg.LR, &cfg.Seed); err != nil {
+					return err
 				}
 				opt, err := rf.options(env)
 				if err != nil {

@@ -19,19 +19,15 @@ func trainCommand() command {
 		summary: "train the transformer (stage 2) by masked visual token modelling",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
 			var rf runFlags
+			var sf scheduleFlags
 			rf.register(fs)
-			preset := fs.String("preset", "cpu", fmt.Sprintf("model and training preset %v", train.PresetNames()))
+			sf.register(fs)
 			tokDir := fs.String("tokenizer", "", "tokenizer run directory (from train-tokenizer) (required)")
 			trainTokens := fs.String("train-tokens", "", "training token cache (from encode); default: encode --train-dir into the run")
 			valTokens := fs.String("val-tokens", "", "validation token cache; default: encode --val-dir into the run")
 			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images, encoded once when --train-tokens is not given")
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images, encoded once when --val-tokens is not given")
-			steps := fs.Int64("steps", 0, "optimizer steps (0: the preset's)")
-			batch := fs.Int("batch", 0, "batch size (0: the preset's)")
-			lr := fs.Float64("lr", 0, "base learning rate (0: the preset's)")
-			schedule := fs.String("lr-schedule", "", "learning-rate schedule: step or cosine (default: the preset's)")
 			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
-			seed := fs.Uint64("seed", 1, "seed of the initial weights, data order, masks and dropout")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -39,11 +35,11 @@ func trainCommand() command {
 				if *tokDir == "" {
 					return badInput("--tokenizer is required")
 				}
-				cfg, err := train.TransformerPreset(*preset)
+				cfg, err := train.TransformerPreset(sf.preset)
 				if err != nil {
 					return usageError{err}
 				}
-				cfg.TokenizerDir, cfg.Seed = *tokDir, *seed
+				cfg.TokenizerDir = *tokDir
 				cfg.TrainTokens, cfg.ValTokens = *trainTokens, *valTokens
 				if cfg.TrainTokens == "" {
 					cfg.TrainDir = *trainDir
@@ -51,23 +47,11 @@ func trainCommand() command {
 				if cfg.ValTokens == "" {
 					cfg.ValDir = *valDir
 				}
-				if *steps > 0 {
-					cfg.Steps = *steps
-				}
-				if *batch > 0 {
-					cfg.Batch = *batch
-				}
-				if *lr > 0 {
-					cfg.LR.Base = *lr
-				}
-				if *schedule != "" {
-					cfg.LR.Schedule = *schedule
-				}
 				if *maskSched != "" {
 					cfg.MaskSchedule = *maskSched
 				}
-				if _, err := cfg.LR.Build(cfg.Steps); err != nil {
-					return usageError{err}
+				if err := sf.apply(&cfg.Steps, &cfg.Batch, &cfg.LR, &cfg.Seed); err != nil {
+					return err
 				}
 				opt, err := rf.options(env)
 				if err != nil {
