@@ -452,3 +452,45 @@ func TestSampleFollowsSoftmax(t *testing.T) {
 		t.Errorf("class 1 frequency %.3f, want 0.75 ± 0.02", f)
 	}
 }
+
+// TestSingleStepIgnoresScheduleAndT: with sweet spot 1 the first step fills
+// every masked token with its prediction, so the schedule, T and the order
+// cannot matter (maskgit sweep scores the single step once for that reason).
+func TestSingleStepIgnoresScheduleAndT(t *testing.T) {
+	toks := tinyInputs(5, 4, 0.5)
+	var ref []Result
+	for _, sample := range []bool{false, true} {
+		ref = nil
+		for _, sched := range []Schedule{Cosine, Linear, Square} {
+			for _, steps := range []int{1, 4, 12} {
+				for _, order := range []Order{OrderConfidence, OrderHalton} {
+					cfg := tinyConfig()
+					cfg.Schedule, cfg.Steps, cfg.SweetSpot, cfg.Order, cfg.Sample = sched, steps, 1, order, sample
+					res := decodeTiny(t, cfg, &hashPredictor{seed: 4, n: 16, k: 8}, toks, 11, 0)
+					if ref == nil {
+						ref = res
+						continue
+					}
+					for i := range res {
+						if !slices.Equal(res[i].Tokens, ref[i].Tokens) {
+							t.Fatalf("sample=%v T=%d %v: image %d differs from the first single-step run", sample, steps, order, i)
+						}
+					}
+				}
+			}
+		}
+	}
+	// The check above must be able to fail: two full runs of different
+	// schedules do differ.
+	a, b := tinyConfig(), tinyConfig()
+	a.Steps, b.Steps, b.Schedule = 12, 12, Linear
+	ra := decodeTiny(t, a, &hashPredictor{seed: 4, n: 16, k: 8}, toks, 11, 0)
+	rb := decodeTiny(t, b, &hashPredictor{seed: 4, n: 16, k: 8}, toks, 11, 0)
+	same := true
+	for i := range ra {
+		same = same && slices.Equal(ra[i].Tokens, rb[i].Tokens)
+	}
+	if same {
+		t.Error("cosine and linear T=12 gave the same tokens: the predictor does not depend on context, the test proves nothing")
+	}
+}

@@ -51,7 +51,7 @@ func sweepCommand() command {
 			out := fs.String("out", "", "output folder: one subfolder per setting, sweep.csv, sweep.md, gamma.png, fid_vs_sweet_spot.png (required)")
 			schedules := fs.String("schedules", "cosine,linear,square", "comma-separated schedules")
 			totals := fs.String("totals", "12", "comma-separated total iterations T")
-			sweets := fs.String("sweet-spots", "1,2,4,6,8,10,12", "comma-separated sweet spots s (settings with s > T are skipped)")
+			sweets := fs.String("sweet-spots", "1,2,4,6,8,10,12", "comma-separated sweet spots s (settings with s > T are skipped; s = 1, which does not depend on the schedule or T, is run once)")
 			df.register(fs)
 			var fa fidArgs
 			fs.StringVar(&fa.cacheDir, "cache-dir", "", fidCacheDirUsage)
@@ -126,10 +126,21 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 	if err != nil {
 		return nil, err
 	}
+	// A single step fills every hole with the first prediction, whatever the
+	// schedule and T (inpaint.TestSingleStepIgnoresScheduleAndT): it is run
+	// and scored once and reported for every schedule and T.
+	var single *sweepRow
 	for _, sched := range scheds {
 		for _, T := range totals {
 			for _, s := range sweets {
 				if s > T {
+					continue
+				}
+				if s == 1 && single != nil {
+					r := *single
+					r.Schedule, r.Total = sched, T
+					rows = append(rows, r)
+					fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d FID %8.3f  %.3f s/image (the single step of %s T=%d)\n", sched, T, s, r.FID, r.SecondsPerImage, single.Schedule, single.Total)
 					continue
 				}
 				d := df
@@ -157,6 +168,9 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 					return nil, err
 				}
 				rows = append(rows, sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi})
+				if s == 1 {
+					single = &sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi}
+				}
 				fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d FID %8.3f  %.3f s/image (FID pass %.0f s)\n", sched, T, s, f, spi, time.Since(start).Seconds())
 				// Keep the partial report current: a long sweep can be read while it runs.
 				if err := writeSweepReport(out, rows); err != nil {

@@ -53,6 +53,13 @@ func TestSweepCommand(t *testing.T) {
 	if recs[1][0] != "cosine" || recs[1][2] != "1" || recs[4][0] != "linear" || recs[4][2] != "2" {
 		t.Errorf("rows %v", recs[1:])
 	}
+	// The single step is run once and reported for both schedules.
+	if recs[3][0] != "linear" || recs[3][2] != "1" || recs[3][3] != recs[1][3] {
+		t.Errorf("linear single step %v, want the cosine single step's FID %v", recs[3], recs[1])
+	}
+	if _, err := os.Stat(filepath.Join(out, "linear_T2_s1")); err == nil {
+		t.Error("the single step was inpainted twice")
+	}
 	for _, p := range []string{"sweep.md", "gamma.png", "fid_vs_sweet_spot.png", "cosine_T2_s1/image_000.png", "linear_T2_s2/image_001.png"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Errorf("missing %s", p)
