@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/maskgit-go/maskgit/pipeline"
 )
 
 // loadResult is one load run's measurements.
@@ -27,8 +29,9 @@ type loadResult struct {
 
 // TestLoad runs 64 concurrent clients against the server on loopback for
 // $MASKGIT_LOADTEST_DURATION (default 60s), batched (MaxBatch 16) and
-// unbatched (MaxBatch 1), with an untrained 64×64 model (16×16 tokens),
-// and reports throughput, latency percentiles, errors (must be 0), the
+// unbatched (MaxBatch 1), with the 64×64 model in $MASKGIT_LOADTEST_MODEL
+// (e.g. the shipped models/catfaces64) or else an untrained tiny 64×64 model
+// (16×16 tokens), and reports throughput, latency percentiles, errors (must be 0), the
 // mean batch and the process's peak RSS. Only with MASKGIT_LOADTEST=1: it
 // takes minutes. Numbers are recorded in docs/benchmarks.md.
 func TestLoad(t *testing.T) {
@@ -44,7 +47,19 @@ func TestLoad(t *testing.T) {
 		dur = d
 	}
 	const res, clients = 64, 64
-	model := tinyModelThreads(t, res, 0)
+	var model *pipeline.Model
+	if dir := os.Getenv("MASKGIT_LOADTEST_MODEL"); dir != "" {
+		m, err := pipeline.Load(dir, pipeline.Options{})
+		if err != nil {
+			t.Fatalf("MASKGIT_LOADTEST_MODEL: %v", err)
+		}
+		defer m.Close()
+		model = m
+		t.Logf("model %s", dir)
+	} else {
+		model = tinyModelThreads(t, res, 0)
+		t.Log("model: untrained tiny (set MASKGIT_LOADTEST_MODEL for a trained one)")
+	}
 	for _, run := range []struct {
 		name     string
 		maxBatch int
