@@ -75,22 +75,27 @@ func (c Chart) Render() (*image.RGBA, error) {
 		ymin, ymax = ymin-1, ymax+1
 	}
 	pad := (ymax - ymin) * 0.05
-	ymin, ymax = ymin-pad, ymax+pad
+	xt := niceTicks(xmin, xmax, 8)
+	yt := niceTicks(ymin-pad, ymax+pad, 8)
+	xmin, xmax = xt[0], xt[len(xt)-1]
+	ymin, ymax = yt[0], yt[len(yt)-1]
 
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	left, right, top, bottom := 70, w-150, 30, h-50
+	left, right, top, bottom := 70, w-150, 44, h-50
 	tx := func(x float64) int { return left + int(math.Round((x-xmin)/(xmax-xmin)*float64(right-left))) }
 	ty := func(y float64) int { return bottom - int(math.Round((y-ymin)/(ymax-ymin)*float64(bottom-top))) }
 	black := color.RGBA{0, 0, 0, 255}
 	grey := color.RGBA{220, 220, 220, 255}
-	for k := 0; k <= 5; k++ {
-		xv := xmin + (xmax-xmin)*float64(k)/5
-		yv := ymin + (ymax-ymin)*float64(k)/5
+	for _, xv := range xt {
 		line(img, tx(xv), top, tx(xv), bottom, grey)
+		s := tick(xv)
+		label(img, tx(xv)-7*len(s)/2, bottom+16, s, black)
+	}
+	for _, yv := range yt {
 		line(img, left, ty(yv), right, ty(yv), grey)
-		label(img, tx(xv)-12, bottom+16, tick(xv), black)
-		label(img, 8, ty(yv)+4, tick(yv), black)
+		s := tick(yv)
+		label(img, left-6-7*len(s), ty(yv)+4, s, black)
 	}
 	line(img, left, bottom, right, bottom, black)
 	line(img, left, top, left, bottom, black)
@@ -108,14 +113,48 @@ func (c Chart) Render() (*image.RGBA, error) {
 		draw.Draw(img, image.Rect(right+10, ly-5, right+30, ly-2), &image.Uniform{col}, image.Point{}, draw.Src)
 		label(img, right+36, ly, s.Name, black)
 	}
-	label(img, left, 18, c.Title, black)
-	label(img, (left+right)/2-4*len(c.XLabel)/2*2, h-12, c.XLabel, black)
-	label(img, 8, 18+14, c.YLabel, black)
+	label(img, left, 16, c.Title, black)
+	label(img, (left+right)/2-7*len(c.XLabel)/2, h-12, c.XLabel, black)
+	label(img, 8, top-10, c.YLabel, black)
 	return img, nil
 }
 
 func tick(v float64) string {
-	return strconv.FormatFloat(v, 'g', 3, 64)
+	if math.Abs(v) < 1e-9 {
+		v = 0 // no "-0" or "1e-17" at the origin
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// niceTicks returns evenly spaced round values (steps of 1, 2 or 5 times a
+// power of ten) from at or below lo to at or above hi: the smallest such
+// step that needs at most n intervals.
+func niceTicks(lo, hi float64, n int) []float64 {
+	if n < 1 {
+		n = 1
+	}
+	mag := math.Pow(10, math.Floor(math.Log10((hi-lo)/float64(n))))
+	var step float64
+	for k := 0; step == 0; k++ {
+		for _, m := range []float64{1, 2, 5} {
+			st := m * mag * math.Pow(10, float64(k))
+			if math.Floor(lo/st+1e-9)*st+float64(n)*st >= hi-st*1e-9 {
+				step = st
+				break
+			}
+		}
+	}
+	first := math.Floor(lo/step+1e-9) * step
+	var out []float64
+	for k := 0; ; k++ {
+		v := first + float64(k)*step
+		// Round away the float error of k·step (0.30000000000000004).
+		v = math.Round(v/step*1e6) / 1e6 * step
+		out = append(out, v)
+		if v >= hi-step*1e-9 {
+			return out
+		}
+	}
 }
 
 func label(img *image.RGBA, x, y int, s string, col color.Color) {

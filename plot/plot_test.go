@@ -2,6 +2,7 @@ package plot
 
 import (
 	"image/color"
+	"math"
 	"testing"
 )
 
@@ -43,6 +44,36 @@ func TestRenderDrawsSeriesAndRejectsBadInput(t *testing.T) {
 	for _, bad := range []Chart{{}, {Series: []Series{{X: []float64{1}, Y: nil}}}} {
 		if _, err := bad.Render(); err == nil {
 			t.Errorf("bad chart %+v rendered", bad)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		n      int
+		want   []float64
+	}{
+		{0, 1, 5, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}},
+		{0, 1, 6, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}},
+		{-0.05, 1.05, 6, []float64{-0.5, 0, 0.5, 1, 1.5}},
+		{0, 1, 10, []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}},
+		{-0.05, 1.05, 8, []float64{-0.2, 0, 0.2, 0.4, 0.6, 0.8, 1, 1.2}},
+		{1, 12, 6, []float64{0, 2, 4, 6, 8, 10, 12}},
+		{38.9, 46.9, 6, []float64{38, 40, 42, 44, 46, 48}},
+		{0.3, 0.7, 6, []float64{0.3, 0.4, 0.5, 0.6, 0.7}},
+		{100, 1000, 5, []float64{0, 200, 400, 600, 800, 1000}},
+	} {
+		got := niceTicks(c.lo, c.hi, c.n)
+		if len(got) != len(c.want) {
+			t.Errorf("niceTicks(%v, %v, %d) = %v, want %v", c.lo, c.hi, c.n, got, c.want)
+			continue
+		}
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-12 {
+				t.Errorf("niceTicks(%v, %v, %d) = %v, want %v", c.lo, c.hi, c.n, got, c.want)
+				break
+			}
 		}
 	}
 }
