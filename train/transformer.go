@@ -38,6 +38,10 @@ type TransformerConfig struct {
 	ValDir      string `json:"val_dir,omitempty"`
 	// FlipTokens also encodes mirrored training images (when encoding here).
 	FlipTokens bool `json:"flip_tokens"`
+	// InitFrom is a transformer run or model directory whose weights start
+	// a new run (warm start: the optimizer state, learning-rate schedule and
+	// step count start afresh); empty for a seeded random start.
+	InitFrom string `json:"init_from,omitempty"`
 }
 
 // TransformerResult summarises a run.
@@ -66,8 +70,14 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
-	// The tokenizer must load before the run directory is created, so a bad
-	// --tokenizer leaves nothing behind.
+	// The warm-start checkpoint and the tokenizer must resolve before the
+	// run directory is created, so a bad path leaves nothing behind.
+	var initCkpt string
+	if cfg.InitFrom != "" && !opt.Resume {
+		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model); err != nil {
+			return res, inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+	}
 	tok, err := pipeline.LoadTokenizer(cfg.TokenizerDir, pipeline.Options{Device: opt.Device, Threads: opt.Threads})
 	if err != nil {
 		return res, inputErr(err)
@@ -105,6 +115,12 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		}
 	}()
 	sess, st := rs.sess, &rs.st
+	if initCkpt != "" {
+		if err := g.ModelSaver.Restore(sess, initCkpt); err != nil {
+			return res, inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+		fmt.Fprintf(opt.Log, "initialised the weights from %s\n", initCkpt)
+	}
 	it, err := trainTok.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true})
 	if err != nil {
 		return res, err
@@ -174,6 +190,27 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	}
 	res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
 	return res, nil
+}
+
+// warmStartCheckpoint checks that dir (a transformer run, or a model
+// directory with transformer/ in it) holds a checkpoint of the same
+// architecture as want (dropout aside) by loading it, and returns the
+// checkpoint prefix.
+func warmStartCheckpoint(dir string, want transformer.Config) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
+		dir = filepath.Join(dir, "transformer")
+	}
+	tr, err := pipeline.LoadTransformer(dir, pipeline.Options{Threads: 1})
+	if err != nil {
+		return "", err
+	}
+	defer tr.Close()
+	have := tr.Cfg
+	have.Dropout = want.Dropout
+	if have != want {
+		return "", fmt.Errorf("%s is a transformer of %+v; this run builds %+v", dir, have, want)
+	}
+	return tr.Checkpoint, nil
 }
 
 func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float32, b, n int) (map[tf.Output]*tf.Tensor, error) {

@@ -27,6 +27,7 @@ func trainCommand() command {
 			valTokens := fs.String("val-tokens", "", "validation token cache; default: encode --val-dir into the run")
 			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images, encoded once when --train-tokens is not given")
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images, encoded once when --val-tokens is not given")
+			initFrom := fs.String("init-from", "", "start from the weights of this transformer run or model directory (fresh optimizer, schedule and step count)")
 			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
@@ -47,6 +48,7 @@ func trainCommand() command {
 				if cfg.ValTokens == "" {
 					cfg.ValDir = *valDir
 				}
+				cfg.InitFrom = *initFrom
 				if *maskSched != "" {
 					cfg.MaskSchedule = *maskSched
 				}

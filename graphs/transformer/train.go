@@ -33,7 +33,10 @@ type TrainGraph struct {
 	// share of masked positions whose argmax is the target.
 	Loss, Accuracy, GradNorm tf.Output
 	Saver                    *tfmodel.Saver
-	Vars                     *tfmodel.Store
+	// ModelSaver covers the model's variables only (no optimizer state):
+	// the names of the inference graph's checkpoint, for warm starts.
+	ModelSaver *tfmodel.Saver
+	Vars       *tfmodel.Store
 }
 
 // BuildTrain builds the training graph; seed fixes the initial weights and
@@ -89,6 +92,7 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	g.Step, g.GradNorm = step, norm
 	g.Init = vs.InitOp(root.SubScope("init"))
 	g.Saver = tfmodel.NewSaver(root, vs.All())
+	g.ModelSaver = tfmodel.NewSaver(root.SubScope("model_saver"), vs.Trainable())
 	graph, err := root.Finalize()
 	if err != nil {
 		return nil, fmt.Errorf("transformer training graph: %w", err)
