@@ -12,28 +12,37 @@ import (
 	"github.com/maskgit-go/maskgit/graphs/transformer"
 )
 
-// TestTransformerStageEndToEnd trains a tiny tokenizer, then the tiny
-// transformer on its tokens (encoded by the trainer into the run), once in
-// one go and once stopped and resumed: both reach the same validation loss.
-func TestTransformerStageEndToEnd(t *testing.T) {
+// tinyTransformerSetup writes 12 train and 5 val images into a temporary
+// folder, trains a tiny tokenizer on them and returns the folder, a tiny
+// transformer config on that tokenizer (encoding the folders itself) and
+// the log both write to.
+func tinyTransformerSetup(t *testing.T) (string, TransformerConfig, *bytes.Buffer) {
+	t.Helper()
 	dir := t.TempDir()
 	writeImages(t, filepath.Join(dir, "train"), 12, 1)
 	writeImages(t, filepath.Join(dir, "val"), 5, 2)
 	tcfg := tinyTokenizerConfig(dir)
 	tcfg.Steps, tcfg.Train.Disc = 4, false
-	var log bytes.Buffer
+	log := new(bytes.Buffer)
 	tokRun := filepath.Join(dir, "tok")
-	if _, err := TrainTokenizer(context.Background(), tcfg, RunOptions{Out: tokRun, Threads: 1, Log: &log}); err != nil {
+	if _, err := TrainTokenizer(context.Background(), tcfg, RunOptions{Out: tokRun, Threads: 1, Log: log}); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
-	cfg := TransformerConfig{
+	return dir, TransformerConfig{
 		Model: transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32, Dropout: 0.1},
 		Train: transformer.TrainConfig{LabelSmoothing: 0.1, Beta1: 0.9, Beta2: 0.96, WeightDecay: 0.01, ClipNorm: 1},
 		LR:    LRConfig{Base: 1e-3, Schedule: "cosine", Warmup: 2, Min: 1e-5},
 		Batch: 4, Steps: 8, Seed: 3, MaskSchedule: "cosine",
 		TokenizerDir: tokRun, TrainDir: filepath.Join(dir, "train"), ValDir: filepath.Join(dir, "val"), FlipTokens: true,
-	}
-	opt := RunOptions{Out: filepath.Join(dir, "a"), LogEvery: 4, ValEvery: 4, CkptEvery: 4, Threads: 1, Log: &log}
+	}, log
+}
+
+// TestTransformerStageEndToEnd trains a tiny tokenizer, then the tiny
+// transformer on its tokens (encoded by the trainer into the run), once in
+// one go and once stopped and resumed: both reach the same validation loss.
+func TestTransformerStageEndToEnd(t *testing.T) {
+	dir, cfg, log := tinyTransformerSetup(t)
+	opt := RunOptions{Out: filepath.Join(dir, "a"), LogEvery: 4, ValEvery: 4, CkptEvery: 4, Threads: 1, Log: log}
 	a, err := TrainTransformer(context.Background(), cfg, opt)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
@@ -67,7 +76,7 @@ func TestTransformerStageEndToEnd(t *testing.T) {
 	// A bad tokenizer directory fails before anything is written.
 	bad := cfg
 	bad.TokenizerDir = filepath.Join(dir, "no-such-tokenizer")
-	if _, err := TrainTransformer(context.Background(), bad, RunOptions{Out: filepath.Join(dir, "d"), Log: &log}); err == nil {
+	if _, err := TrainTransformer(context.Background(), bad, RunOptions{Out: filepath.Join(dir, "d"), Log: log}); err == nil {
 		t.Error("training with a missing tokenizer succeeded")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "d")); !os.IsNotExist(err) {

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/pipeline"
 )
 
@@ -20,25 +18,12 @@ import (
 // not. A source of another architecture, or a missing one, fails before the
 // run directory exists.
 func TestTransformerInitFrom(t *testing.T) {
-	dir := t.TempDir()
-	writeImages(t, filepath.Join(dir, "train"), 12, 1)
-	writeImages(t, filepath.Join(dir, "val"), 5, 2)
-	tcfg := tinyTokenizerConfig(dir)
-	tcfg.Steps, tcfg.Train.Disc = 4, false
-	var log bytes.Buffer
-	tokRun := filepath.Join(dir, "tok")
-	if _, err := TrainTokenizer(context.Background(), tcfg, RunOptions{Out: tokRun, Threads: 1, Log: &log}); err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
-	src := TransformerConfig{
-		Model: transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32, Dropout: 0.1},
-		Train: transformer.TrainConfig{Beta1: 0.9, Beta2: 0.96, WeightDecay: 0.01, ClipNorm: 1},
-		LR:    LRConfig{Base: 1e-2, Schedule: "step", StepSize: 100, Gamma: 1},
-		Batch: 4, Steps: 6, Seed: 3, MaskSchedule: "cosine",
-		TokenizerDir: tokRun, TrainDir: filepath.Join(dir, "train"), ValDir: filepath.Join(dir, "val"),
-	}
+	dir, src, log := tinyTransformerSetup(t)
+	src.Train.LabelSmoothing, src.FlipTokens, src.Steps = 0, false, 6
+	src.LR = LRConfig{Base: 1e-2, Schedule: "step", StepSize: 100, Gamma: 1}
+	tokRun := src.TokenizerDir
 	run := func(cfg TransformerConfig, out string) error {
-		_, err := TrainTransformer(context.Background(), cfg, RunOptions{Out: filepath.Join(dir, out), ValEvery: 1000, Threads: 1, Log: &log})
+		_, err := TrainTransformer(context.Background(), cfg, RunOptions{Out: filepath.Join(dir, out), ValEvery: 1000, Threads: 1, Log: log})
 		return err
 	}
 	if err := run(src, "src"); err != nil {
@@ -95,8 +80,10 @@ func TestTransformerInitFrom(t *testing.T) {
 	}
 	// Bad sources fail before the run directory is created.
 	for name, c := range map[string]func(*TransformerConfig){
-		"missing":      func(c *TransformerConfig) { c.InitFrom = filepath.Join(dir, "no-such-run") },
-		"architecture": func(c *TransformerConfig) { c.InitFrom, c.Model.Dim, c.Model.MLPDim = filepath.Join(dir, "src"), 32, 64 },
+		"missing": func(c *TransformerConfig) { c.InitFrom = filepath.Join(dir, "no-such-run") },
+		"architecture": func(c *TransformerConfig) {
+			c.InitFrom, c.Model.Dim, c.Model.MLPDim = filepath.Join(dir, "src"), 32, 64
+		},
 	} {
 		cfg := warm
 		c(&cfg)
