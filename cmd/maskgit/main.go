@@ -65,6 +65,12 @@ func commands() []command {
 }
 
 func main() {
+	// TensorFlow's INFO lines (CPU features, MLIR passes) are noise for a
+	// command-line tool; warnings and errors still show. An explicit
+	// TF_CPP_MIN_LOG_LEVEL wins.
+	if _, set := os.LookupEnv("TF_CPP_MIN_LOG_LEVEL"); !set {
+		os.Setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
