@@ -74,7 +74,7 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	// run directory is created, so a bad path leaves nothing behind.
 	var initCkpt string
 	if cfg.InitFrom != "" && !opt.Resume {
-		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model); err != nil {
+		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
 			return res, inputErr(fmt.Errorf("--init-from: %w", err))
 		}
 	}
@@ -195,12 +195,14 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 // warmStartCheckpoint checks that dir (a transformer run, or a model
 // directory with transformer/ in it) holds a checkpoint of the same
 // architecture as want (dropout aside) by loading it, and returns the
-// checkpoint prefix.
-func warmStartCheckpoint(dir string, want transformer.Config) (string, error) {
+// checkpoint prefix. It loads with the run's options: TensorFlow sizes its
+// process-wide thread pools from the first session, so a 1-thread check
+// here would leave the whole run on one core.
+func warmStartCheckpoint(dir string, want transformer.Config, opt pipeline.Options) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
 		dir = filepath.Join(dir, "transformer")
 	}
-	tr, err := pipeline.LoadTransformer(dir, pipeline.Options{Threads: 1})
+	tr, err := pipeline.LoadTransformer(dir, opt)
 	if err != nil {
 		return "", err
 	}
