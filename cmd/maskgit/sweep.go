@@ -167,9 +167,10 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 				if err != nil {
 					return nil, err
 				}
-				rows = append(rows, sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi})
+				row := sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi}
+				rows = append(rows, row)
 				if s == 1 {
-					single = &sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi}
+					single = &row
 				}
 				fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d FID %8.3f  %.3f s/image (FID pass %.0f s)\n", sched, T, s, f, spi, time.Since(start).Seconds())
 				// Keep the partial report current: a long sweep can be read while it runs.
