@@ -30,9 +30,9 @@ type InpaintOptions struct {
 	Seed   uint64
 	// Dilate grows the token mask by one token.
 	Dilate bool
-	// NoComposite returns the decoder's pixels everywhere instead of keeping
-	// the known pixels of the input exactly.
-	NoComposite bool
+	// Composite says how the decoded pixels go back into the input; the
+	// zero value is inpaint.CompositeResidual.
+	Composite inpaint.CompositeMode
 }
 
 // Output is one inpainted image.
@@ -113,10 +113,8 @@ func (m *Model) Inpaint(ctx context.Context, jobs []Job, opt InpaintOptions) ([]
 		if err != nil {
 			return nil, err
 		}
-		if !opt.NoComposite {
-			if img, err = inpaint.Composite(inputs[i], img, j.Mask); err != nil {
-				return nil, err
-			}
+		if img, err = inpaint.Composite(opt.Composite, inputs[i], img, j.Mask); err != nil {
+			return nil, err
 		}
 		outs[i] = Output{Image: img, Unknown0: results[i].Unknown0}
 		if cfg.SaveSteps && len(results[i].Steps) > 0 {

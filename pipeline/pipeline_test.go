@@ -83,7 +83,7 @@ func TestInpaintKeepsKnownPixelsAndIsDeterministic(t *testing.T) {
 			t.Fatal("image 1 decoded alone differs from image 1 in a batch (same seed)")
 		}
 	}
-	opt.NoComposite = true
+	opt.Composite = inpaint.CompositeNone
 	c, err := m.Inpaint(context.Background(), jobs[:1], opt)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,9 @@
 //	                   inpaint.MaskFromImage) and optional fields (also
 //	                   accepted as URL query parameters): schedule,
 //	                   total_iter, sweet_spot, temperature, seed, order,
-//	                   sample, dilate, steps. Any other name is a 400.
+//	                   sample, dilate, steps, composite (residual, hard
+//	                   or none; see inpaint.CompositeMode). Any other
+//	                   name is a 400.
 //	                   Answer: image/png; with steps=1 a JSON object
 //	                   {"image", "mask_strip", "step_strip": base64 PNGs,
 //	                   "unknown_tokens", "batch_size"} (see StepsResponse).

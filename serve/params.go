@@ -21,17 +21,19 @@ type Params struct {
 	Sample      bool    `json:"sample"`      // sample from the softmax instead of argmax
 	Dilate      bool    `json:"dilate"`      // grow the token mask by one token
 	Steps       bool    `json:"steps"`       // answer JSON with the per-step strips
+	Composite   string  `json:"composite"`   // residual, hard or none (inpaint.CompositeNames)
 }
 
 // DefaultParams are the settings of a request that sets none: those of
 // `maskgit inpaint`.
 func DefaultParams() Params {
-	return Params{Schedule: "cosine", TotalIter: 12, Temperature: 4.5, Seed: 1, Order: "confidence"}
+	return Params{Schedule: "cosine", TotalIter: 12, Temperature: 4.5, Seed: 1, Order: "confidence",
+		Composite: inpaint.CompositeResidual.String()}
 }
 
 // paramNames returns the fields Set accepts.
 func paramNames() []string {
-	return []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps"}
+	return []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps", "composite"}
 }
 
 // isParam reports whether name is a settings field.
@@ -56,6 +58,8 @@ func (p *Params) Set(name, value string) error {
 		p.Schedule = value
 	case "order":
 		p.Order = value
+	case "composite":
+		p.Composite = value
 	case "total_iter", "sweet_spot":
 		v, e := strconv.Atoi(value)
 		if e != nil {
@@ -105,12 +109,13 @@ type batchKey struct {
 	totalIter, sweetSpot  int
 	temperature           float64
 	sample, dilate, steps bool
+	composite             string
 }
 
 // key returns p's batch key (p must be valid).
 func (p Params) key() batchKey {
 	return batchKey{schedule: p.Schedule, order: p.Order, totalIter: p.TotalIter, sweetSpot: p.SweetSpot,
-		temperature: p.Temperature, sample: p.Sample, dilate: p.Dilate, steps: p.Steps}
+		temperature: p.Temperature, sample: p.Sample, dilate: p.Dilate, steps: p.Steps, composite: p.Composite}
 }
 
 // Options validates p against the limit on total_iter and returns the
@@ -125,6 +130,10 @@ func (p Params) Options(maxTotalIter, maxBatch int) (pipeline.InpaintOptions, er
 	if err != nil {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "order: %v", err)
 	}
+	comp, err := inpaint.CompositeByName(p.Composite)
+	if err != nil {
+		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "composite: %v", err)
+	}
 	if p.TotalIter < 1 || p.TotalIter > maxTotalIter {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "total_iter must be in 1..%d, got %d", maxTotalIter, p.TotalIter)
 	}
@@ -136,7 +145,7 @@ func (p Params) Options(maxTotalIter, maxBatch int) (pipeline.InpaintOptions, er
 	if err := cfg.Validate(); err != nil {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "%v", err)
 	}
-	return pipeline.InpaintOptions{Decode: cfg, Dilate: p.Dilate}, nil
+	return pipeline.InpaintOptions{Decode: cfg, Dilate: p.Dilate, Composite: comp}, nil
 }
 
 // truncate shortens s for an error message.

@@ -29,6 +29,7 @@ type decodeFlags struct {
 	sample, dilate  bool
 	seed            uint64
 	batch           int
+	composite       string
 }
 
 func (d *decodeFlags) register(fs *pflag.FlagSet) {
@@ -41,6 +42,8 @@ func (d *decodeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&d.dilate, "dilate", false, "grow the token mask by one token")
 	fs.Uint64Var(&d.seed, "seed", 1, "seed of the Gumbel noise and sampling (per image: seed and image index)")
 	fs.IntVar(&d.batch, "batch", 32, "images per model call")
+	fs.StringVar(&d.composite, "composite", inpaint.CompositeResidual.String(),
+		"how decoded pixels go into the holes: residual (decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)")
 }
 
 func (d *decodeFlags) options() (pipeline.InpaintOptions, error) {
@@ -52,12 +55,16 @@ func (d *decodeFlags) options() (pipeline.InpaintOptions, error) {
 	if err != nil {
 		return pipeline.InpaintOptions{}, usageError{err}
 	}
+	comp, err := inpaint.CompositeByName(d.composite)
+	if err != nil {
+		return pipeline.InpaintOptions{}, usageError{fmt.Errorf("--composite: %w", err)}
+	}
 	cfg := inpaint.Config{Steps: d.total, SweetSpot: d.sweet, Schedule: sched, Temperature: d.temperature,
 		Sample: d.sample, Order: order, Batch: d.batch, K: 1, MaskID: 1, GridW: 1, GridH: 1}
 	if err := cfg.Validate(); err != nil {
 		return pipeline.InpaintOptions{}, usageError{err}
 	}
-	return pipeline.InpaintOptions{Decode: cfg, Seed: d.seed, Dilate: d.dilate}, nil
+	return pipeline.InpaintOptions{Decode: cfg, Seed: d.seed, Dilate: d.dilate, Composite: comp}, nil
 }
 
 // modelFlags load a model directory.
@@ -212,7 +219,8 @@ func inpaintCommand() command {
 			masks := fs.String("masks", "", "folder of masks (mask_%03d.png or same names; 0 = hole) (required)")
 			out := fs.String("out", "", "output folder (required)")
 			df.register(fs)
-			noComposite := fs.Bool("no-composite", false, "output the decoder's pixels everywhere (default: keep known pixels exactly)")
+			noComposite := fs.Bool("no-composite", false, "same as --composite none")
+			_ = fs.MarkDeprecated("no-composite", "use --composite none")
 			saveSteps := fs.Bool("save-steps", false, "also write per image the latent mask and the decoded image at each step (out/steps/)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
@@ -225,7 +233,9 @@ func inpaintCommand() command {
 				if err != nil {
 					return err
 				}
-				opt.NoComposite = *noComposite
+				if *noComposite {
+					opt.Composite = inpaint.CompositeNone
+				}
 				pairs, err := pairImagesAndMasks(*images, *masks)
 				if err != nil {
 					return err
@@ -239,8 +249,8 @@ func inpaintCommand() command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.stdout, "inpainted %d images into %s (%s, T=%d, sweet spot %d): %.3f s per image\n",
-					len(pairs), *out, df.schedule, df.total, df.sweet, spi)
+				fmt.Fprintf(env.stdout, "inpainted %d images into %s (%s, T=%d, sweet spot %d, composite %s): %.3f s per image\n",
+					len(pairs), *out, df.schedule, df.total, df.sweet, opt.Composite, spi)
 				return nil
 			}
 		},
