@@ -89,12 +89,19 @@ func (t *Transformer) Close() error {
 type Model struct {
 	Tokenizer   *Tokenizer
 	Transformer *Transformer
+	// Settings are the model's own inpainting settings (SettingsFile in
+	// the model directory, else DefaultSettings).
+	Settings Settings
 }
 
 // Load opens a model directory: a transformer run directory whose config
 // names its tokenizer, or a directory with "transformer/" and "tokenizer/"
-// run directories.
+// run directories; its SettingsFile, if any, gives Model.Settings.
 func Load(dir string, opt Options) (*Model, error) {
+	settings, _, err := ReadSettings(dir)
+	if err != nil {
+		return nil, err
+	}
 	tdir := dir
 	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
 		tdir = filepath.Join(dir, "transformer")
@@ -118,7 +125,7 @@ func Load(dir string, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("model %s: tokenizer (%d codes, %dx%d grid) does not fit the transformer (%d codes, %d positions)",
 			dir, tok.Cfg.Codes, tok.Cfg.Grid, tok.Cfg.Grid, tr.Cfg.Codes, tr.Cfg.Positions)
 	}
-	return &Model{Tokenizer: tok, Transformer: tr}, nil
+	return &Model{Tokenizer: tok, Transformer: tr, Settings: settings}, nil
 }
 
 // Close releases both models; safe to call twice.

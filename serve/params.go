@@ -24,11 +24,15 @@ type Params struct {
 	Composite   string  `json:"composite"`   // residual, hard or none (inpaint.CompositeNames)
 }
 
-// DefaultParams are the settings of a request that sets none: those of
-// `maskgit inpaint`.
-func DefaultParams() Params {
-	return Params{Schedule: "cosine", TotalIter: 12, Temperature: 4.5, Seed: 1, Order: "confidence",
-		Composite: inpaint.CompositeResidual.String()}
+// DefaultParams are the settings of a request that sets none when the
+// model has no settings of its own: pipeline.DefaultSettings.
+func DefaultParams() Params { return ParamsFromSettings(pipeline.DefaultSettings()) }
+
+// ParamsFromSettings returns a model's settings as request parameters:
+// a server's defaults are its model's (see ModelConfig).
+func ParamsFromSettings(s pipeline.Settings) Params {
+	return Params{Schedule: s.Schedule, TotalIter: s.TotalIter, SweetSpot: s.SweetSpot, Temperature: s.Temperature,
+		Seed: s.Seed, Order: s.Order, Sample: s.Sample, Dilate: s.Dilate, Composite: s.Composite}
 }
 
 // paramNames returns the fields Set accepts.

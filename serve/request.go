@@ -28,6 +28,9 @@ type Limits struct {
 	// MaxPixels caps width×height read from an image header before any
 	// pixel is decoded (413 beyond): the decompression-bomb guard.
 	MaxPixels int
+	// Defaults are the settings of a request that sets none (the zero
+	// value means DefaultParams()).
+	Defaults Params
 }
 
 // maxParts caps the multipart parts of one request.
@@ -52,7 +55,10 @@ func ReadRequest(w http.ResponseWriter, r *http.Request, lim Limits) (*Request, 
 		return nil, errorf(http.StatusBadRequest, "no_body", "empty body: send multipart/form-data with image and mask parts")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes)
-	params := DefaultParams()
+	params := lim.Defaults
+	if params == (Params{}) {
+		params = DefaultParams()
+	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "bad_query", "malformed query string: %v", err)

@@ -39,6 +39,9 @@ type Config struct {
 	MaxTotalIter int
 	// Log, when set, receives a line per internal error (a 500 answer).
 	Log io.Writer
+	// Defaults are the settings of a request that sets none (zero:
+	// DefaultParams()); ModelConfig sets the model's own.
+	Defaults Params
 }
 
 // DefaultConfig returns the defaults for a model of the given resolution.
@@ -71,6 +74,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxTotalIter == 0 {
 		c.MaxTotalIter = d.MaxTotalIter
 	}
+	if c.Defaults == (Params{}) {
+		c.Defaults = DefaultParams()
+	}
 	return c
 }
 
@@ -97,7 +103,7 @@ func New(model Inpainter, cfg Config) (*Server, error) {
 	if cfg.MaxPixels < cfg.Resolution*cfg.Resolution {
 		return nil, fmt.Errorf("serve: MaxPixels %d is below one %dx%d image", cfg.MaxPixels, cfg.Resolution, cfg.Resolution)
 	}
-	s := &Server{cfg: cfg, lim: Limits{Resolution: cfg.Resolution, MaxBodyBytes: cfg.MaxBodyBytes, MaxPixels: cfg.MaxPixels},
+	s := &Server{cfg: cfg, lim: Limits{Resolution: cfg.Resolution, MaxBodyBytes: cfg.MaxBodyBytes, MaxPixels: cfg.MaxPixels, Defaults: cfg.Defaults},
 		batcher: newBatcher(model, cfg.MaxBatch, cfg.QueueSize, cfg.MaxWait), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/v1/inpaint", s.handleInpaint)
 	s.mux.HandleFunc("/healthz", s.handleHealth)
@@ -105,9 +111,12 @@ func New(model Inpainter, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// ModelConfig returns the Config defaults for a loaded model.
+// ModelConfig returns the Config defaults for a loaded model: its
+// resolution, and its own inpainting settings as the request defaults.
 func ModelConfig(m *pipeline.Model) Config {
-	return DefaultConfig(int(m.Tokenizer.Cfg.Resolution))
+	c := DefaultConfig(int(m.Tokenizer.Cfg.Resolution))
+	c.Defaults = ParamsFromSettings(m.Settings)
+	return c
 }
 
 // Handler returns the HTTP handler; a panic in it is answered 500 JSON.
@@ -177,7 +186,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	writeJSON(w, http.StatusOK, health{Status: "ok", Resolution: s.cfg.Resolution, Schedules: inpaint.ScheduleNames(),
-		Defaults: DefaultParams(), MaxBatch: s.cfg.MaxBatch, MaxTotalIter: s.cfg.MaxTotalIter, InFlight: s.batcher.inFlight()})
+		Defaults: s.cfg.Defaults, MaxBatch: s.cfg.MaxBatch, MaxTotalIter: s.cfg.MaxTotalIter, InFlight: s.batcher.inFlight()})
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) error {

@@ -208,10 +208,10 @@ func demoCommand() command {
 				if *scale < 1 || *scale > 16 {
 					return badInput("--scale must be 1…16, got %d", *scale)
 				}
-				opt, err := df.options()
-				if err != nil {
+				if err := df.check(); err != nil {
 					return err
 				}
+				var err error
 				if mf.dir == "" {
 					if mf.dir, err = repoPath(shippedModel, "model", "--model"); err != nil {
 						return err
@@ -232,6 +232,10 @@ func demoCommand() command {
 					return err
 				}
 				defer model.Close()
+				_, opt, err := df.options(model.Settings)
+				if err != nil {
+					return err
+				}
 				_, outs, grid, err := runDemo(ctx, model, exs, opt, *scale, func(s string) { fmt.Fprint(env.stderr, s) })
 				if err != nil {
 					return err

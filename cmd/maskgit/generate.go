@@ -27,11 +27,9 @@ func generateCommand() command {
 			out := fs.String("out", "", "output folder: sample_%03d.png (required)")
 			df.register(fs)
 			// Argmax from an all-[MASK] grid predicts the same tokens for
-			// every image: unconditional samples are drawn from the softmax.
-			if f := fs.Lookup("sample"); f != nil {
-				f.DefValue = "true"
-				f.Value.Set("true")
-			}
+			// every image: unconditional samples are drawn from the softmax
+			// unless --sample=false is given.
+			fs.Lookup("sample").Usage = "sample tokens from the softmax instead of taking the argmax (default true here: the argmax of an all-[MASK] grid is the same image every time)"
 			saveSteps := fs.Bool("save-steps", false, "also write per image the latent mask and the decoded image at each step (out/steps/)")
 			withMasks := fs.String("with-masks", "", "also write sample_%03d_mask.png of this mask style (strokes, box, blob; same seed): the layout of examples/")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
@@ -52,17 +50,24 @@ func generateCommand() command {
 					}
 					style = s
 				}
-				iopt, err := df.options()
-				if err != nil {
+				if err := df.check(); err != nil {
 					return err
 				}
-				iopt.Decode.SaveSteps = *saveSteps
-				opt := pipeline.GenerateOptions{Decode: iopt.Decode, Seed: iopt.Seed}
 				model, err := mf.load()
 				if err != nil {
 					return err
 				}
 				defer model.Close()
+				base := model.Settings
+				if !fs.Changed("sample") {
+					base.Sample = true
+				}
+				set, iopt, err := df.options(base)
+				if err != nil {
+					return err
+				}
+				iopt.Decode.SaveSteps = *saveSteps
+				opt := pipeline.GenerateOptions{Decode: iopt.Decode, Seed: iopt.Seed}
 				t0 := time.Now()
 				outs, err := model.Generate(ctx, *n, opt)
 				if err != nil {
@@ -87,7 +92,7 @@ func generateCommand() command {
 					res := int(model.Tokenizer.Cfg.Resolution)
 					mopt := masks.DefaultOptions(style)
 					mopt.W, mopt.H = res, res
-					ms, err := masks.Series(style, mopt, df.seed, *n)
+					ms, err := masks.Series(style, mopt, set.Seed, *n)
 					if err != nil {
 						return err
 					}
@@ -98,7 +103,7 @@ func generateCommand() command {
 					}
 				}
 				fmt.Fprintf(env.stdout, "generated %d images into %s (%s, T=%d, seed %d): %.3f s per image\n",
-					len(outs), *out, df.schedule, df.total, df.seed, spent.Seconds()/float64(len(outs)))
+					len(outs), *out, set.Schedule, set.TotalIter, set.Seed, spent.Seconds()/float64(len(outs)))
 				return nil
 			}
 		},

@@ -21,52 +21,6 @@ import (
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
-// decodeFlags are the iterative-decoding flags shared by inpaint and sweep.
-type decodeFlags struct {
-	schedule, order string
-	total, sweet    int
-	temperature     float64
-	sample, dilate  bool
-	seed            uint64
-	batch           int
-	composite       string
-}
-
-func (d *decodeFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&d.schedule, "schedule", "cosine", fmt.Sprintf("mask schedule γ %v", inpaint.ScheduleNames()))
-	fs.IntVar(&d.total, "total-iter", 12, "total iterations T of the schedule")
-	fs.IntVar(&d.sweet, "sweet-spot", 0, "stop after this many steps and fill the rest (0: run all T)")
-	fs.Float64Var(&d.temperature, "temperature", 4.5, "Gumbel noise scale on log p, annealed by 1 − (t+1)/T")
-	fs.BoolVar(&d.sample, "sample", false, "sample tokens from the softmax instead of taking the argmax")
-	fs.StringVar(&d.order, "order", "confidence", "which tokens to fix each step: confidence or halton")
-	fs.BoolVar(&d.dilate, "dilate", false, "grow the token mask by one token")
-	fs.Uint64Var(&d.seed, "seed", 1, "seed of the Gumbel noise and sampling (per image: seed and image index)")
-	fs.IntVar(&d.batch, "batch", 32, "images per model call")
-	fs.StringVar(&d.composite, "composite", inpaint.CompositeResidual.String(),
-		"how decoded pixels go into the holes: residual (decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)")
-}
-
-func (d *decodeFlags) options() (pipeline.InpaintOptions, error) {
-	sched, err := inpaint.ScheduleByName(d.schedule)
-	if err != nil {
-		return pipeline.InpaintOptions{}, usageError{err}
-	}
-	order, err := inpaint.OrderByName(d.order)
-	if err != nil {
-		return pipeline.InpaintOptions{}, usageError{err}
-	}
-	comp, err := inpaint.CompositeByName(d.composite)
-	if err != nil {
-		return pipeline.InpaintOptions{}, usageError{fmt.Errorf("--composite: %w", err)}
-	}
-	cfg := inpaint.Config{Steps: d.total, SweetSpot: d.sweet, Schedule: sched, Temperature: d.temperature,
-		Sample: d.sample, Order: order, Batch: d.batch, K: 1, MaskID: 1, GridW: 1, GridH: 1}
-	if err := cfg.Validate(); err != nil {
-		return pipeline.InpaintOptions{}, usageError{err}
-	}
-	return pipeline.InpaintOptions{Decode: cfg, Seed: d.seed, Dilate: d.dilate, Composite: comp}, nil
-}
-
 // modelFlags load a model directory.
 type modelFlags struct {
 	dir, device string
@@ -229,12 +183,8 @@ func inpaintCommand() command {
 				if *images == "" || *masks == "" || *out == "" {
 					return badInput("--images, --masks and --out are required")
 				}
-				opt, err := df.options()
-				if err != nil {
+				if err := df.check(); err != nil {
 					return err
-				}
-				if *noComposite {
-					opt.Composite = inpaint.CompositeNone
 				}
 				pairs, err := pairImagesAndMasks(*images, *masks)
 				if err != nil {
@@ -245,12 +195,19 @@ func inpaintCommand() command {
 					return err
 				}
 				defer model.Close()
+				set, opt, err := df.options(model.Settings)
+				if err != nil {
+					return err
+				}
+				if *noComposite {
+					set.Composite, opt.Composite = inpaint.CompositeNone.String(), inpaint.CompositeNone
+				}
 				spi, err := inpaintFolder(ctx, model, pairs, *out, opt, *saveSteps, env.stderr)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(env.stdout, "inpainted %d images into %s (%s, T=%d, sweet spot %d, composite %s): %.3f s per image\n",
-					len(pairs), *out, df.schedule, df.total, df.sweet, opt.Composite, spi)
+					len(pairs), *out, set.Schedule, set.TotalIter, set.SweetSpot, set.Composite, spi)
 				return nil
 			}
 		},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/maskgit-go/maskgit/fid/inception"
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
+	"github.com/maskgit-go/maskgit/pipeline"
 	"github.com/maskgit-go/maskgit/plot"
 )
 
@@ -23,7 +25,9 @@ import (
 type sweepRow struct {
 	Schedule        string
 	Total, Sweet    int
+	Composite       string
 	FID             float64
+	HolePSNR        float64 // mean PSNR of the hole pixels, dB; 0 without ground truth
 	SecondsPerImage float64
 }
 
@@ -52,6 +56,7 @@ func sweepCommand() command {
 			schedules := fs.String("schedules", "cosine,linear,square", "comma-separated schedules")
 			totals := fs.String("totals", "12", "comma-separated total iterations T")
 			sweets := fs.String("sweet-spots", "1,2,4,6,8,10,12", "comma-separated sweet spots s (settings with s > T are skipped; s = 1, which does not depend on the schedule or T, is run once)")
+			composites := fs.String("composites", "", "comma-separated composite modes to compare (default: the --composite setting)")
 			df.register(fs)
 			var fa fidArgs
 			fs.StringVar(&fa.cacheDir, "cache-dir", "", fidCacheDirUsage)
@@ -70,6 +75,18 @@ func sweepCommand() command {
 						return usageError{err}
 					}
 				}
+				if err := df.check(); err != nil {
+					return err
+				}
+				var comps []string
+				if *composites != "" {
+					comps = strings.Split(*composites, ",")
+					for _, c := range comps {
+						if _, err := inpaint.CompositeByName(c); err != nil {
+							return usageError{fmt.Errorf("--composites: %w", err)}
+						}
+					}
+				}
 				ts, err := parseInts("totals", *totals)
 				if err != nil {
 					return err
@@ -86,101 +103,139 @@ func sweepCommand() command {
 				if _, err := imageio.ListFolder(fa.ref); err != nil {
 					return usageError{err}
 				}
-				rows, err := runSweep(ctx, env, mf, df, fa, pairs, *out, scheds, ts, ss)
+				truth, err := readTestIndex(*data)
+				if err != nil {
+					fmt.Fprintf(env.stderr, "no hole PSNR: %v\n", err)
+				}
+				rows, best, err := runSweep(ctx, env, mf, df, fa, pairs, truth, *out, scheds, ts, ss, comps)
 				if err != nil {
 					return err
 				}
-				return writeSweepReport(*out, rows)
+				if err := writeSweepReport(*out, rows); err != nil {
+					return err
+				}
+				if err := pipeline.WriteSettings(*out, best); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.stdout, "best: %s T=%d s=%d composite %s (%s); its settings: %s (copy into a model directory to make them its defaults)\n",
+					best.Schedule, best.TotalIter, best.SweetSpot, best.Composite, best.Note, filepath.Join(*out, pipeline.SettingsFile))
+				return nil
 			}
 		},
 	}
 }
 
-func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, fa fidArgs, pairs []benchPair, out string,
-	scheds []string, totals, sweets []int) (rows []sweepRow, err error) {
+// runSweep scores every setting and returns the rows and the settings of
+// the best (lowest FID). truth (output name → ground truth) may be nil.
+func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, fa fidArgs, pairs []benchPair, truth map[string]string, out string,
+	scheds []string, totals, sweets []int, comps []string) (rows []sweepRow, best pipeline.Settings, err error) {
 	model, err := mf.load()
 	if err != nil {
-		return nil, err
+		return nil, best, err
 	}
 	defer model.Close()
+	base := df.settings(model.Settings)
+	if len(comps) == 0 {
+		comps = []string{base.Composite}
+	}
 	if fa.cacheDir == "" {
 		if fa.cacheDir, err = inception.DefaultCacheDir(); err != nil {
-			return nil, err
+			return nil, best, err
 		}
 	}
 	ext, weightsSHA, err := loadFIDExtractor(ctx, env, fa)
 	if err != nil {
-		return nil, err
+		return nil, best, err
 	}
 	defer closeFIDResource(&err, ext)
 	dec, err := imageio.NewDecoder()
 	if err != nil {
-		return nil, err
+		return nil, best, err
 	}
 	defer closeFIDResource(&err, dec)
 	refFiles, err := imageio.ListFolder(fa.ref)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, best, usageError{err}
 	}
 	ref, err := fidRefStats(ctx, env, fa, fidInputs{ref: refFiles}, dec, ext, imageio.ExtractorID(weightsSHA))
 	if err != nil {
-		return nil, err
+		return nil, best, err
 	}
 	// A single step fills every hole with the first prediction, whatever the
 	// schedule and T (inpaint.TestSingleStepIgnoresScheduleAndT): it is run
 	// and scored once and reported for every schedule and T.
-	var single *sweepRow
-	for _, sched := range scheds {
-		for _, T := range totals {
-			for _, s := range sweets {
-				if s > T {
-					continue
-				}
-				if s == 1 && single != nil {
-					r := *single
-					r.Schedule, r.Total = sched, T
-					rows = append(rows, r)
-					fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d FID %8.3f  %.3f s/image (the single step of %s T=%d)\n", sched, T, s, r.FID, r.SecondsPerImage, single.Schedule, single.Total)
-					continue
-				}
-				d := df
-				d.schedule, d.total, d.sweet = sched, T, s
-				opt, err := d.options()
-				if err != nil {
-					return nil, err
-				}
-				dir := filepath.Join(out, fmt.Sprintf("%s_T%d_s%d", sched, T, s))
-				spi, err := inpaintFolder(ctx, model, pairs, dir, opt, false, env.stderr)
-				if err != nil {
-					return nil, err
-				}
-				files, err := imageio.ListFolder(dir)
-				if err != nil {
-					return nil, err
-				}
-				start := time.Now()
-				st, err := imageio.FileStats(ctx, dec, ext, files, imageio.StatsOptions{Batch: fa.batch})
-				if err != nil {
-					return nil, err
-				}
-				f, err := fid.FrechetDistance(st, ref)
-				if err != nil {
-					return nil, err
-				}
-				row := sweepRow{Schedule: sched, Total: T, Sweet: s, FID: f, SecondsPerImage: spi}
-				rows = append(rows, row)
-				if s == 1 {
-					single = &row
-				}
-				fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d FID %8.3f  %.3f s/image (FID pass %.0f s)\n", sched, T, s, f, spi, time.Since(start).Seconds())
-				// Keep the partial report current: a long sweep can be read while it runs.
-				if err := writeSweepReport(out, rows); err != nil {
-					return nil, err
+	// A single step fills every hole with the first prediction, whatever the
+	// schedule and T (inpaint.TestSingleStepIgnoresScheduleAndT): it is run
+	// and scored once per composite and reported for every schedule and T.
+	single := map[string]*sweepRow{}
+	bestFID := math.Inf(1)
+	for _, comp := range comps {
+		for _, sched := range scheds {
+			for _, T := range totals {
+				for _, s := range sweets {
+					if s > T {
+						continue
+					}
+					if one := single[comp]; s == 1 && one != nil {
+						r := *one
+						r.Schedule, r.Total = sched, T
+						rows = append(rows, r)
+						fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d %-8s FID %8.3f  hole PSNR %.2f dB  %.3f s/image (the single step of %s T=%d)\n",
+							sched, T, s, comp, r.FID, r.HolePSNR, r.SecondsPerImage, one.Schedule, one.Total)
+						continue
+					}
+					set := base
+					set.Schedule, set.TotalIter, set.SweetSpot, set.Composite = sched, T, s, comp
+					opt, err := set.Options(df.batch)
+					if err != nil {
+						return nil, best, usageError{err}
+					}
+					dir := filepath.Join(out, fmt.Sprintf("%s_T%d_s%d", sched, T, s))
+					if len(comps) > 1 {
+						dir += "_" + comp
+					}
+					spi, err := inpaintFolder(ctx, model, pairs, dir, opt, false, env.stderr)
+					if err != nil {
+						return nil, best, err
+					}
+					files, err := imageio.ListFolder(dir)
+					if err != nil {
+						return nil, best, err
+					}
+					start := time.Now()
+					st, err := imageio.FileStats(ctx, dec, ext, files, imageio.StatsOptions{Batch: fa.batch})
+					if err != nil {
+						return nil, best, err
+					}
+					f, err := fid.FrechetDistance(st, ref)
+					if err != nil {
+						return nil, best, err
+					}
+					row := sweepRow{Schedule: sched, Total: T, Sweet: s, Composite: comp, FID: f, SecondsPerImage: spi}
+					if truth != nil {
+						if row.HolePSNR, err = holePSNR(dec, pairs, dir, truth); err != nil {
+							return nil, best, err
+						}
+					}
+					rows = append(rows, row)
+					if s == 1 {
+						single[comp] = &row
+					}
+					if f < bestFID {
+						bestFID, best = f, set
+						best.Note = fmt.Sprintf("best of a sweep on %s: FID %.2f, hole PSNR %.2f dB", filepath.Dir(pairs[0].image), f, row.HolePSNR)
+					}
+					fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d %-8s FID %8.3f  hole PSNR %.2f dB  %.3f s/image (FID pass %.0f s)\n",
+						sched, T, s, comp, f, row.HolePSNR, spi, time.Since(start).Seconds())
+					// Keep the partial report current: a long sweep can be read while it runs.
+					if err := writeSweepReport(out, rows); err != nil {
+						return nil, best, err
+					}
 				}
 			}
 		}
 	}
-	return rows, nil
+	return rows, best, nil
 }
 
 // writeSweepReport writes sweep.csv, sweep.md and the two figures.
@@ -189,11 +244,11 @@ func writeSweepReport(out string, rows []sweepRow) error {
 		return err
 	}
 	var csv, md strings.Builder
-	csv.WriteString("schedule,total_iter,sweet_spot,fid,seconds_per_image\n")
-	md.WriteString("| schedule | T | sweet spot | FID | s/image |\n| --- | --- | --- | --- | --- |\n")
+	csv.WriteString("schedule,total_iter,sweet_spot,composite,fid,hole_psnr_db,seconds_per_image\n")
+	md.WriteString("| schedule | T | sweet spot | composite | FID | hole PSNR (dB) | s/image |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
-		fmt.Fprintf(&csv, "%s,%d,%d,%.4f,%.4f\n", r.Schedule, r.Total, r.Sweet, r.FID, r.SecondsPerImage)
-		fmt.Fprintf(&md, "| %s | %d | %d | %.2f | %.3f |\n", r.Schedule, r.Total, r.Sweet, r.FID, r.SecondsPerImage)
+		fmt.Fprintf(&csv, "%s,%d,%d,%s,%.4f,%.3f,%.4f\n", r.Schedule, r.Total, r.Sweet, r.Composite, r.FID, r.HolePSNR, r.SecondsPerImage)
+		fmt.Fprintf(&md, "| %s | %d | %d | %s | %.2f | %.2f | %.3f |\n", r.Schedule, r.Total, r.Sweet, r.Composite, r.FID, r.HolePSNR, r.SecondsPerImage)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(out, "sweep.csv"), []byte(csv.String()), 0o644); err != nil {
 		return err
@@ -221,6 +276,9 @@ func writeSweepReport(out string, rows []sweepRow) error {
 	}
 	for _, r := range rows {
 		name := fmt.Sprintf("%s T=%d", r.Schedule, r.Total)
+		if r.Composite != "" {
+			name += " " + r.Composite
+		}
 		k := -1
 		for i, s := range fids {
 			if s.Name == name {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/maskgit-go/maskgit/inpaint"
+	"github.com/maskgit-go/maskgit/pipeline"
+)
+
+// decodeFlags are the iterative-decoding and compositing flags shared by
+// inpaint, demo, generate and sweep. A flag the user does not give takes the
+// model's own setting (pipeline.Model.Settings, from the model directory's
+// inpaint.json), so a model ships with its best settings.
+type decodeFlags struct {
+	fs    *pflag.FlagSet
+	s     pipeline.Settings
+	batch int
+}
+
+func (d *decodeFlags) register(fs *pflag.FlagSet) {
+	d.fs = fs
+	def := pipeline.DefaultSettings()
+	const m = " (default: the model's; built-in %v)"
+	fs.StringVar(&d.s.Schedule, "schedule", def.Schedule, fmt.Sprintf("mask schedule γ %v"+m, inpaint.ScheduleNames(), def.Schedule))
+	fs.IntVar(&d.s.TotalIter, "total-iter", def.TotalIter, fmt.Sprintf("total iterations T of the schedule"+m, def.TotalIter))
+	fs.IntVar(&d.s.SweetSpot, "sweet-spot", def.SweetSpot, fmt.Sprintf("stop after this many steps and fill the rest, 0: run all T"+m, def.SweetSpot))
+	fs.Float64Var(&d.s.Temperature, "temperature", def.Temperature, fmt.Sprintf("Gumbel noise scale on log p, annealed by 1 − (t+1)/T"+m, def.Temperature))
+	fs.BoolVar(&d.s.Sample, "sample", def.Sample, fmt.Sprintf("sample tokens from the softmax instead of taking the argmax"+m, def.Sample))
+	fs.StringVar(&d.s.Order, "order", def.Order, fmt.Sprintf("which tokens to fix each step: confidence or halton"+m, def.Order))
+	fs.BoolVar(&d.s.Dilate, "dilate", def.Dilate, fmt.Sprintf("grow the token mask by one token"+m, def.Dilate))
+	fs.Uint64Var(&d.s.Seed, "seed", def.Seed, fmt.Sprintf("seed of the Gumbel noise and sampling, per image: seed and image index"+m, def.Seed))
+	fs.StringVar(&d.s.Composite, "composite", def.Composite, fmt.Sprintf("how decoded pixels go into the holes: residual (the decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)"+m, def.Composite))
+	fs.IntVar(&d.batch, "batch", 32, "images per model call")
+	for _, name := range []string{"schedule", "total-iter", "sweet-spot", "temperature", "sample", "order", "dilate", "seed", "composite"} {
+		fs.Lookup(name).DefValue = "" // the model decides; the help text names the built-in value
+	}
+}
+
+// check reports a bad flag value before anything is loaded (how the
+// values combine with the model's settings is checked by options).
+func (d *decodeFlags) check() error {
+	s := d.settings(pipeline.DefaultSettings())
+	s.SweetSpot = min(max(s.SweetSpot, 0), max(s.TotalIter, 1)) // checked with the model's T
+	if _, err := s.Options(d.batch); err != nil {
+		return usageError{err}
+	}
+	if d.s.SweetSpot < 0 {
+		return badInput("--sweet-spot must be ≥ 0, got %d", d.s.SweetSpot)
+	}
+	if d.batch < 0 {
+		return badInput("--batch must be ≥ 0, got %d", d.batch)
+	}
+	return nil
+}
+
+// settings returns model with every flag the user gave applied on top.
+func (d *decodeFlags) settings(model pipeline.Settings) pipeline.Settings {
+	s := model
+	set := func(name string, apply func()) {
+		if d.fs != nil && d.fs.Changed(name) {
+			apply()
+		}
+	}
+	set("schedule", func() { s.Schedule = d.s.Schedule })
+	set("total-iter", func() { s.TotalIter = d.s.TotalIter })
+	set("sweet-spot", func() { s.SweetSpot = d.s.SweetSpot })
+	set("temperature", func() { s.Temperature = d.s.Temperature })
+	set("sample", func() { s.Sample = d.s.Sample })
+	set("order", func() { s.Order = d.s.Order })
+	set("dilate", func() { s.Dilate = d.s.Dilate })
+	set("seed", func() { s.Seed = d.s.Seed })
+	set("composite", func() { s.Composite = d.s.Composite })
+	return s
+}
+
+// options returns the pipeline options of the model's settings with the
+// user's flags applied.
+func (d *decodeFlags) options(model pipeline.Settings) (pipeline.Settings, pipeline.InpaintOptions, error) {
+	s := d.settings(model)
+	opt, err := s.Options(d.batch)
+	if err != nil {
+		return s, opt, usageError{fmt.Errorf("decoding settings (the model's inpaint.json with the flags given): %w", err)}
+	}
+	return s, opt, nil
+}
