@@ -127,15 +127,20 @@ func readZipFile(f *zip.File) ([]byte, error) {
 // Every other global is refused. gopickle's pytorch.Load refuses TorchScript
 // archives, hence the hooks here.
 
-// storageTypes are the storage classes this reader accepts, with their element size in bytes.
-var storageTypes = map[string]struct {
-	class    pytorch.StorageClassInterface
-	elemSize int
-}{
-	"FloatStorage":  {&pytorch.FloatStorageClass{}, 4},
-	"DoubleStorage": {&pytorch.DoubleStorageClass{}, 8},
-	"LongStorage":   {&pytorch.LongStorageClass{}, 8},
-	"IntStorage":    {&pytorch.IntStorageClass{}, 4},
+// storageType returns the storage class torch.<name> and its element size
+// in bytes, for the storages this reader accepts.
+func storageType(name string) (pytorch.StorageClassInterface, int, bool) {
+	switch name {
+	case "FloatStorage":
+		return &pytorch.FloatStorageClass{}, 4, true
+	case "DoubleStorage":
+		return &pytorch.DoubleStorageClass{}, 8, true
+	case "LongStorage":
+		return &pytorch.LongStorageClass{}, 8, true
+	case "IntStorage":
+		return &pytorch.IntStorageClass{}, 4, true
+	}
+	return nil, 0, false
 }
 
 // torchModule is an instance of a __torch__ class; state is the dict BUILD gives it.
@@ -203,7 +208,7 @@ func (r *torchResolver) findClass(module, name string) (any, error) {
 	case module == "torch._utils" && name == "_rebuild_tensor_v2":
 		return &pytorch.RebuildTensorV2{}, nil
 	case module == "torch" && strings.HasSuffix(name, "Storage"):
-		if _, ok := storageTypes[name]; ok {
+		if _, _, ok := storageType(name); ok {
 			return storageClass{name}, nil
 		}
 		return nil, fmt.Errorf("unsupported storage type torch.%s", name)
@@ -238,8 +243,8 @@ func (r *torchResolver) persistentLoad(pid any) (any, error) {
 	if f == nil {
 		return nil, fmt.Errorf("storage %s is missing from the archive", name)
 	}
-	st := storageTypes[typ.name]
-	if want := uint64(numel) * uint64(st.elemSize); f.UncompressedSize64 < want {
+	class, elemSize, _ := storageType(typ.name)
+	if want := uint64(numel) * uint64(elemSize); f.UncompressedSize64 < want {
 		return nil, fmt.Errorf("storage %s has %d bytes, want %d", name, f.UncompressedSize64, want)
 	}
 	rc, err := f.Open()
@@ -247,7 +252,7 @@ func (r *torchResolver) persistentLoad(pid any) (any, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	defer rc.Close()
-	s := st.class.New(numel, location)
+	s := class.New(numel, location)
 	if err := s.SetFromFileWithSize(rc, numel); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
