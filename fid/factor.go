@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	gonumlapack "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -17,68 +19,49 @@ const psdTolerance = 1e-8
 
 // psdFactor factors a positive semidefinite matrix as S ≈ L·Lᵀ with L of
 // size D×r, r the numerical rank, by Cholesky with complete (diagonal)
-// pivoting as LAPACK's dpstrf does: it stops once every remaining pivot is
-// at most D·ε·max(diag S). Directions it drops have variance at rounding
+// pivoting (gonum's LAPACK Dpstrf): it stops once every remaining pivot is
+// at most D·ε·max|diag S|. Directions it drops have variance at rounding
 // level, so they contribute nothing to Tr((Σ₁Σ₂)^½) in exact arithmetic.
 //
 // The rows of L are in the original order of S. A matrix with a clearly
 // negative direction is reported as not positive semidefinite.
 func psdFactor(s *mat.SymDense) (*mat.Dense, int, error) {
 	d := s.SymmetricDim()
-	// Full row-major copy of S, so each row is contiguous.
+	if d == 0 {
+		return nil, 0, nil
+	}
+	// Row-major copy of the upper triangle, which Dpstrf overwrites with U
+	// (Pᵀ·S·P = Uᵀ·U).
+	// mat.SymDense stores the upper triangle too.
+	raw := s.RawSymmetric()
 	a := make([]float64, d*d)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			v := s.At(i, j)
-			a[i*d+j], a[j*d+i] = v, v
-		}
-	}
-	diag := make([]float64, d) // remaining pivots S_ii − Σ_k L_ik²
 	maxDiag := 0.0
-	for i := range diag {
-		diag[i] = a[i*d+i]
-		maxDiag = math.Max(maxDiag, math.Abs(diag[i]))
+	for i := 0; i < d; i++ {
+		copy(a[i*d+i:i*d+d], raw.Data[i*raw.Stride+i:i*raw.Stride+d])
+		maxDiag = math.Max(maxDiag, math.Abs(a[i*d+i]))
 	}
-	perm := make([]int, d) // row i of l is row perm[i] of S
-	for i := range perm {
-		perm[i] = i
-	}
-	l := make([]float64, d*d) // row-major, row i holds L[perm[i]][:rank]
+	piv := make([]int, d) // row k of Uᵀ is row piv[k] of S
 	tol := float64(d) * 0x1p-52 * maxDiag
-	rank := 0
-	for j := 0; j < d; j++ {
-		q := j + floats.MaxIdx(diag[j:])
-		if !(diag[q] > tol) {
-			break
-		}
-		if q != j {
-			diag[j], diag[q] = diag[q], diag[j]
-			perm[j], perm[q] = perm[q], perm[j]
-			rj, rq := l[j*d:j*d+j], l[q*d:q*d+j]
-			for k := range rj {
-				rj[k], rq[k] = rq[k], rj[k]
+	rank, _ := gonumlapack.Implementation{}.Dpstrf(blas.Upper, d, a, d, piv, tol, make([]float64, 2*d))
+	// What is left, S₂₂ − L₂L₂ᵀ (L₂ᵀ = U[:rank, rank:]), must be negligible
+	// for a PSD matrix.
+	if m := d - rank; m > 0 {
+		r := make([]float64, m*m)
+		for i := 0; i < m; i++ {
+			for k := i; k < m; k++ {
+				r[i*m+k] = s.At(piv[rank+i], piv[rank+k])
 			}
 		}
-		piv := math.Sqrt(diag[j])
-		l[j*d+j] = piv
-		lj := l[j*d : j*d+j]
-		srow := a[perm[j]*d : perm[j]*d+d]
-		for i := j + 1; i < d; i++ {
-			v := (srow[perm[i]] - floats.Dot(l[i*d:i*d+j], lj)) / piv
-			l[i*d+j] = v
-			diag[i] -= v * v
+		if rank > 0 {
+			blas64.Implementation().Dsyrk(blas.Upper, blas.Trans, m, rank, -1, a[rank:], d, 1, r, m)
 		}
-		rank = j + 1
-	}
-	// What is left, S₂₂ − L₂L₂ᵀ, must be negligible for a PSD matrix.
-	limit := psdTolerance * maxDiag
-	for i := rank; i < d; i++ {
-		li := l[i*d : i*d+rank]
-		srow := a[perm[i]*d : perm[i]*d+d]
-		for k := i; k < d; k++ {
-			if r := srow[perm[k]] - floats.Dot(li, l[k*d:k*d+rank]); math.Abs(r) > limit {
-				return nil, 0, fmt.Errorf("covariance is not positive semidefinite (residual %g at [%d][%d], largest variance %g)",
-					r, perm[i], perm[k], maxDiag)
+		limit := psdTolerance * maxDiag
+		for i := 0; i < m; i++ {
+			for k := i; k < m; k++ {
+				if v := r[i*m+k]; math.Abs(v) > limit {
+					return nil, 0, fmt.Errorf("covariance is not positive semidefinite (residual %g at [%d][%d], largest variance %g)",
+						v, piv[rank+i], piv[rank+k], maxDiag)
+				}
 			}
 		}
 	}
@@ -87,7 +70,10 @@ func psdFactor(s *mat.SymDense) (*mat.Dense, int, error) {
 	}
 	out := mat.NewDense(d, rank, nil)
 	for i := 0; i < d; i++ {
-		copy(out.RawRowView(perm[i]), l[i*d:i*d+rank])
+		row := out.RawRowView(piv[i])
+		for k := 0; k <= min(i, rank-1); k++ {
+			row[k] = a[k*d+i]
+		}
 	}
 	return out, rank, nil
 }

@@ -157,7 +157,7 @@ func readNPY(r io.Reader) (ndarray, error) {
 		}
 		data = c
 	} else if fortran && len(shape) > 2 {
-		return ndarray{}, fmt.Errorf("Fortran-order npy arrays of %d dimensions are not supported", len(shape))
+		return ndarray{}, fmt.Errorf("npy arrays in Fortran order with %d dimensions are not supported", len(shape))
 	}
 	return ndarray{shape: shape, data: data}, nil
 }

@@ -88,7 +88,7 @@ func (d *Decoder) Decode(data []byte) (Image, error) {
 	switch {
 	case h.Format == JPEG:
 		out = d.jpeg
-	case h.grey16:
+	case h.grey16():
 		out = d.png16
 	}
 	in, err := tf.NewTensor(string(data))

@@ -2,9 +2,11 @@ package imageio
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -125,7 +127,8 @@ func TestDecodeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	huge := append([]byte(nil), png...)
-	copy(huge[16:24], []byte{0, 0, 0x40, 0, 0, 0, 0x40, 0}) // 16384 x 16384
+	copy(huge[16:24], []byte{0, 0, 0x40, 0, 0, 0, 0x40, 0})                // 16384 x 16384
+	binary.BigEndian.PutUint32(huge[29:], crc32.ChecksumIEEE(huge[12:29])) // IHDR's CRC
 	cases := []struct {
 		name string
 		data []byte

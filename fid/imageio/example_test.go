@@ -3,6 +3,7 @@ package imageio_test
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"log"
 	"path/filepath"
 
@@ -30,8 +31,8 @@ func ExampleParseHeader() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(h.Format, h.Width, h.Height, h.Channels)
-	// Output: JPEG 40 48 4
+	fmt.Println(h.Format, h.Width, h.Height, h.ColorModel == color.CMYKModel)
+	// Output: JPEG 40 48 true
 }
 
 // channelMeans is a toy feature extractor: the mean of each colour channel.

@@ -2,9 +2,13 @@ package imageio
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"os"
 )
 
@@ -27,19 +31,22 @@ var (
 	jpegSignature = []byte{0xff, 0xd8}
 )
 
-// Header is what an image file's header says about it.
+// Header is what an image file's header says about it, as the standard
+// library's image/png and image/jpeg DecodeConfig read it.
 type Header struct {
 	Format        Format
 	Width, Height int
-	// BitDepth is the bits per sample (8 for JPEG; 1, 2, 4, 8 or 16 for PNG).
-	BitDepth int
-	// Channels is the number of colour components stored (JPEG: 1, 3 or
-	// 4; PNG: 1 grey, 2 grey+alpha, 3 RGB or palette, 4 RGBA).
-	Channels int
-	// grey16 marks a 16-bit greyscale PNG without alpha, which PIL opens
-	// in mode I;16 and converts to RGB by clipping at 255.
-	grey16 bool
+	// ColorModel is the colour model Go's decoder would decode to, which
+	// tells the stored layout apart as far as decoding needs:
+	// color.Gray16Model is a 16-bit greyscale PNG without alpha, which PIL
+	// opens in mode I;16 and converts to RGB by clipping at 255; a JPEG is
+	// color.GrayModel, color.YCbCrModel (or color.RGBAModel for an Adobe
+	// RGB JPEG) or color.CMYKModel.
+	ColorModel color.Model
 }
+
+// grey16 reports a 16-bit greyscale PNG without alpha.
+func (h Header) grey16() bool { return h.Format == PNG && h.ColorModel == color.Gray16Model }
 
 // FileError is a problem with one image file: it cannot be read, is not a
 // PNG or JPEG image, or is corrupt.
@@ -51,26 +58,37 @@ type FileError struct {
 func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// ParseHeader reads the format, size and layout of a PNG or JPEG image from
-// its first bytes (a JPEG's header segments may be anywhere before its
-// frame header, so pass the whole file). It checks only the header: a
-// corrupt image body is found when decoding.
+// ParseHeader reads the format, size and colour model of a PNG or JPEG
+// image with png.DecodeConfig or jpeg.DecodeConfig, chosen by the file's
+// signature (a JPEG's header segments may be anywhere before its frame
+// header, so pass the whole file). It checks only the header: a corrupt
+// image body is found when decoding.
+//
+// The standard library's reader is stricter than libjpeg in a few rare
+// cases, which are refused here although PIL reads them: JPEGs that are
+// lossless, hierarchical or arithmetic-coded (SOF3, SOF5–7, SOF9–15) or
+// use a sampling factor of 3 or other unusual chroma subsampling.
 func ParseHeader(data []byte) (Header, error) {
 	var (
-		h   Header
-		err error
+		h            Header
+		decodeConfig func(io.Reader) (image.Config, error)
 	)
 	switch {
 	case bytes.HasPrefix(data, pngSignature):
-		h, err = parsePNG(data)
+		h.Format, decodeConfig = PNG, png.DecodeConfig
 	case bytes.HasPrefix(data, jpegSignature):
-		h, err = parseJPEG(data)
+		h.Format, decodeConfig = JPEG, jpeg.DecodeConfig
 	default:
 		return Header{}, errors.New("not a PNG or JPEG image")
 	}
-	if err != nil {
-		return Header{}, err
+	cfg, err := decodeConfig(bytes.NewReader(data))
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return Header{}, fmt.Errorf("truncated %s header", h.Format)
 	}
+	if err != nil {
+		return Header{}, fmt.Errorf("corrupt or unsupported %s header: %w", h.Format, err)
+	}
+	h.Width, h.Height, h.ColorModel = cfg.Width, cfg.Height, cfg.ColorModel
 	if h.Width <= 0 || h.Height <= 0 || int64(h.Width)*int64(h.Height) > MaxPixels {
 		return Header{}, fmt.Errorf("%s image of %dx%d pixels is empty or too large (at most %d pixels)", h.Format, h.Width, h.Height, MaxPixels)
 	}
@@ -101,76 +119,4 @@ func CheckFiles(paths []string) error {
 		}
 	}
 	return nil
-}
-
-// parsePNG reads the IHDR chunk, which must come first.
-func parsePNG(data []byte) (Header, error) {
-	const ihdrEnd = 8 + 8 + 13
-	if len(data) < ihdrEnd || string(data[12:16]) != "IHDR" || binary.BigEndian.Uint32(data[8:12]) != 13 {
-		return Header{}, errors.New("truncated or corrupt PNG header (no IHDR chunk)")
-	}
-	w, h := binary.BigEndian.Uint32(data[16:20]), binary.BigEndian.Uint32(data[20:24])
-	depth, colour := int(data[24]), data[25]
-	channels := map[byte]int{0: 1, 2: 3, 3: 3, 4: 2, 6: 4}[colour]
-	if channels == 0 {
-		return Header{}, fmt.Errorf("corrupt PNG header: colour type %d", colour)
-	}
-	switch depth {
-	case 1, 2, 4, 8, 16:
-	default:
-		return Header{}, fmt.Errorf("corrupt PNG header: bit depth %d", depth)
-	}
-	if w > 1<<31-1 || h > 1<<31-1 {
-		return Header{}, fmt.Errorf("corrupt PNG header: size %dx%d", w, h)
-	}
-	return Header{Format: PNG, Width: int(w), Height: int(h), BitDepth: depth, Channels: channels,
-		grey16: depth == 16 && colour == 0}, nil
-}
-
-// parseJPEG walks the marker segments up to the first frame header (SOFn).
-func parseJPEG(data []byte) (Header, error) {
-	i := 2
-	for {
-		// Markers are 0xFF followed by a code; extra 0xFF bytes are fill.
-		if i >= len(data) || data[i] != 0xff {
-			return Header{}, errors.New("truncated or corrupt JPEG header (no frame header)")
-		}
-		for i < len(data) && data[i] == 0xff {
-			i++
-		}
-		if i >= len(data) {
-			return Header{}, errors.New("truncated JPEG header")
-		}
-		m := data[i]
-		i++
-		switch {
-		case m == 0x01 || (m >= 0xd0 && m <= 0xd7): // no payload
-			continue
-		case m == 0xd9 || m == 0xda:
-			return Header{}, errors.New("corrupt JPEG: no frame header before the image data")
-		}
-		if i+2 > len(data) {
-			return Header{}, errors.New("truncated JPEG header")
-		}
-		n := int(binary.BigEndian.Uint16(data[i:]))
-		if n < 2 || i+n > len(data) {
-			return Header{}, errors.New("truncated or corrupt JPEG header segment")
-		}
-		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
-			if n < 8 {
-				return Header{}, errors.New("corrupt JPEG frame header")
-			}
-			seg := data[i+2 : i+n]
-			h := Header{Format: JPEG, BitDepth: int(seg[0]), Height: int(binary.BigEndian.Uint16(seg[1:])),
-				Width: int(binary.BigEndian.Uint16(seg[3:])), Channels: int(seg[5])}
-			if h.BitDepth != 8 {
-				return Header{}, fmt.Errorf("unsupported %d-bit JPEG (only 8-bit)", h.BitDepth)
-			}
-			if h.Channels != 1 && h.Channels != 3 && h.Channels != 4 {
-				return Header{}, fmt.Errorf("unsupported JPEG with %d colour components", h.Channels)
-			}
-			return h, nil
-		}
-		i += n
-	}
 }

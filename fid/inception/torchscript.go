@@ -2,15 +2,19 @@ package inception
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
+
+	"github.com/nlpodyssey/gopickle/pickle"
+	"github.com/nlpodyssey/gopickle/pytorch"
+	"github.com/nlpodyssey/gopickle/types"
 )
 
 // ReadTorchScript reads the state dict of a TorchScript archive (the zip
@@ -78,17 +82,17 @@ func parseTorchScript(data []byte) (*Weights, error) {
 		return nil, err
 	}
 	defer pkl.Close()
-	res := &torchResolver{files: files, prefix: prefix, storages: map[string]*torchStorage{}}
-	root, err := unpickle(pkl, res)
+	res := &torchResolver{files: files, prefix: prefix, storages: map[string]pytorch.StorageInterface{}}
+	root, err := res.unpickle(pkl)
 	if err != nil {
 		return nil, fmt.Errorf("%s/data.pkl: %w", prefix, err)
 	}
 	w := &Weights{SourceSHA256: hex.EncodeToString(sum[:]), Tensors: map[string]*Tensor{}}
-	obj, ok := root.(*pyObject)
+	obj, ok := root.(*torchModule)
 	if !ok {
 		return nil, fmt.Errorf("%s/data.pkl holds a %T, want a module object", prefix, root)
 	}
-	if err := res.collect(w, "", obj, 0); err != nil {
+	if err := collect(w, "", obj, 0); err != nil {
 		return nil, err
 	}
 	if len(w.Tensors) == 0 {
@@ -110,180 +114,183 @@ func readZipFile(f *zip.File) ([]byte, error) {
 	return b, nil
 }
 
-// torchStorage is a persistent-id reference to data/<key>.
-type torchStorage struct {
-	dtype    DType
-	elemSize int
-	int32    bool
-	key      string
-	numel    int64
-	data     []byte // loaded on first use
+// The data.pkl of a TorchScript archive is a protocol-2 pickle written by
+// PyTorch's C++ pickler. gopickle's Unpickler reads it; the hooks below give
+// meaning to the few globals such a pickle names, so nothing is executed:
+//
+//	__torch__.*                      module classes: NEWOBJ, then BUILD of their attribute dict
+//	torch._utils._rebuild_tensor_v2  a tensor view on a storage (gopickle's pytorch.RebuildTensorV2)
+//	torch.{Float,Double,Long,Int}Storage  storage types named by persistent ids
+//	torch.jit._pickle.build_*        typed-list markers (build_intlist([...]) is the list)
+//	collections.OrderedDict          handled by gopickle itself
+//
+// Every other global is refused. gopickle's pytorch.Load refuses TorchScript
+// archives, hence the hooks here.
+
+// storageType returns the storage class torch.<name> and its element size
+// in bytes, for the storages this reader accepts.
+func storageType(name string) (pytorch.StorageClassInterface, int, bool) {
+	switch name {
+	case "FloatStorage":
+		return &pytorch.FloatStorageClass{}, 4, true
+	case "DoubleStorage":
+		return &pytorch.DoubleStorageClass{}, 8, true
+	case "LongStorage":
+		return &pytorch.LongStorageClass{}, 8, true
+	case "IntStorage":
+		return &pytorch.IntStorageClass{}, 4, true
+	}
+	return nil, 0, false
 }
 
-// torchTensor is the result of torch._utils._rebuild_tensor_v2.
-type torchTensor struct {
-	storage *torchStorage
-	offset  int64
-	size    []int64
-	stride  []int64
+// torchModule is an instance of a __torch__ class; state is the dict BUILD gives it.
+type torchModule struct {
+	class string
+	state any
+}
+
+// PySetState implements types.PyStateSettable (BUILD).
+func (m *torchModule) PySetState(state any) error {
+	m.state = state
+	return nil
+}
+
+// torchClass is a __torch__ module class named by GLOBAL.
+type torchClass struct{ name string }
+
+// PyNew implements types.PyNewable (NEWOBJ).
+func (c *torchClass) PyNew(args ...any) (any, error) { return &torchModule{class: c.name}, nil }
+
+// Call implements types.Callable (REDUCE).
+func (c *torchClass) Call(args ...any) (any, error) { return &torchModule{class: c.name}, nil }
+
+// storageClass is a torch.<Type>Storage named by GLOBAL, used in persistent ids.
+type storageClass struct{ name string }
+
+// typedList is torch.jit._pickle.build_intlist and friends: the identity on their one argument.
+type typedList struct{ name string }
+
+// Call implements types.Callable.
+func (l typedList) Call(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("%s with %d arguments, want 1", l.name, len(args))
+	}
+	return args[0], nil
 }
 
 type torchResolver struct {
-	files    map[string]*zip.File
-	prefix   string
-	storages map[string]*torchStorage
+	files  map[string]*zip.File
+	prefix string
+	// storages are loaded on first reference, by key.
+	storages map[string]pytorch.StorageInterface
 }
 
-func (r *torchResolver) persistentLoad(pid any) (any, error) {
-	t, ok := pid.(pyTuple)
-	if !ok || len(t) != 5 || t[0] != "storage" {
-		return nil, fmt.Errorf("persistent id %v: want ('storage', type, key, location, numel)", pid)
+// unpickle reads data.pkl with gopickle. gopickle panics on some malformed
+// pickles (opcode 0xff, an empty LONG1, an odd DICT); that becomes an error.
+func (r *torchResolver) unpickle(pkl io.Reader) (v any, err error) {
+	u := pickle.NewUnpickler(bufio.NewReader(pkl))
+	u.FindClass = r.findClass
+	u.PersistentLoad = r.persistentLoad
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("malformed pickle: %v", p)
+		}
+	}()
+	v, err = u.Load()
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("truncated pickle: %w", err)
 	}
-	typ, ok1 := t[1].(pyGlobal)
-	key, ok2 := t[2].(string)
-	numel, ok3 := t[4].(int64)
-	if !ok1 || !ok2 || !ok3 || numel < 0 {
-		return nil, fmt.Errorf("persistent id %v: want ('storage', type, key, location, numel)", pid)
+	return v, err
+}
+
+func (r *torchResolver) findClass(module, name string) (any, error) {
+	switch {
+	case module == "torch._utils" && name == "_rebuild_tensor_v2":
+		return &pytorch.RebuildTensorV2{}, nil
+	case module == "torch" && strings.HasSuffix(name, "Storage"):
+		if _, _, ok := storageType(name); ok {
+			return storageClass{name}, nil
+		}
+		return nil, fmt.Errorf("unsupported storage type torch.%s", name)
+	case module == "torch.jit._pickle" && strings.HasPrefix(name, "build_"):
+		return typedList{module + "." + name}, nil
+	case module == "__torch__" || strings.HasPrefix(module, "__torch__."):
+		return &torchClass{module + "." + name}, nil
+	}
+	return nil, fmt.Errorf("unsupported callable %s.%s in a TorchScript pickle", module, name)
+}
+
+// persistentLoad resolves ('storage', type, key, location, numel) to the
+// storage data/<key>, read once.
+func (r *torchResolver) persistentLoad(pid any) (any, error) {
+	t, ok := pid.(*types.Tuple)
+	bad := fmt.Errorf("persistent id %v: want ('storage', type, key, location, numel)", pid)
+	if !ok || t.Len() != 5 || t.Get(0) != "storage" {
+		return nil, bad
+	}
+	typ, ok1 := t.Get(1).(storageClass)
+	key, ok2 := t.Get(2).(string)
+	location, ok3 := t.Get(3).(string)
+	numel, ok4 := t.Get(4).(int)
+	if !ok1 || !ok2 || !ok3 || !ok4 || numel < 0 {
+		return nil, bad
 	}
 	if s, ok := r.storages[key]; ok {
 		return s, nil
 	}
-	s := &torchStorage{key: key, numel: numel}
-	switch typ {
-	case pyGlobal{"torch", "FloatStorage"}:
-		s.dtype, s.elemSize = Float32, 4
-	case pyGlobal{"torch", "DoubleStorage"}:
-		s.dtype, s.elemSize = Float64, 8
-	case pyGlobal{"torch", "LongStorage"}:
-		s.dtype, s.elemSize = Int64, 8
-	case pyGlobal{"torch", "IntStorage"}:
-		s.dtype, s.elemSize, s.int32 = Int64, 4, true
-	default:
-		return nil, fmt.Errorf("storage %s has unsupported type %s", key, typ)
+	name := r.prefix + "/data/" + key
+	f := r.files[name]
+	if f == nil {
+		return nil, fmt.Errorf("storage %s is missing from the archive", name)
+	}
+	class, elemSize, _ := storageType(typ.name)
+	if want := uint64(numel) * uint64(elemSize); f.UncompressedSize64 < want {
+		return nil, fmt.Errorf("storage %s has %d bytes, want %d", name, f.UncompressedSize64, want)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rc.Close()
+	s := class.New(numel, location)
+	if err := s.SetFromFileWithSize(rc, numel); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	r.storages[key] = s
 	return s, nil
 }
 
-func (r *torchResolver) call(callable any, args pyTuple) (any, error) {
-	g, ok := callable.(pyGlobal)
-	if !ok {
-		return nil, fmt.Errorf("REDUCE of a %T, want a global", callable)
+// gather copies the (possibly strided) view t of data into a contiguous
+// slice, after checking that every element lies inside data.
+func gather[T any](data []T, t *pytorch.Tensor) ([]T, error) {
+	if len(t.Size) != len(t.Stride) || t.StorageOffset < 0 {
+		return nil, fmt.Errorf("bad view: size %v, stride %v, offset %d", t.Size, t.Stride, t.StorageOffset)
 	}
-	switch {
-	case g == pyGlobal{"torch._utils", "_rebuild_tensor_v2"}:
-		return rebuildTensor(args)
-	case g == pyGlobal{"collections", "OrderedDict"} && len(args) == 0:
-		return newPyDict(), nil
-	case g.module == "torch.jit._pickle" && strings.HasPrefix(g.name, "build_") && len(args) == 1:
-		// build_intlist, build_doublelist, build_boollist, build_tensorlist: typed list markers.
-		return args[0], nil
-	case strings.HasPrefix(g.module, "__torch__"):
-		return &pyObject{class: g, args: args}, nil
-	}
-	return nil, fmt.Errorf("unsupported callable %s in a TorchScript pickle", g)
-}
-
-func intTuple(v any) ([]int64, bool) {
-	t, ok := v.(pyTuple)
-	if !ok {
-		return nil, false
-	}
-	out := make([]int64, len(t))
-	for i, x := range t {
-		if out[i], ok = x.(int64); !ok {
-			return nil, false
+	n, last := 1, t.StorageOffset
+	for i := range t.Size {
+		if t.Size[i] < 0 || t.Stride[i] < 0 {
+			return nil, fmt.Errorf("bad size %v / stride %v", t.Size, t.Stride)
+		}
+		n *= t.Size[i]
+		if t.Size[i] > 0 {
+			last += (t.Size[i] - 1) * t.Stride[i]
 		}
 	}
-	return out, true
-}
-
-func rebuildTensor(args pyTuple) (any, error) {
-	if len(args) < 4 {
-		return nil, fmt.Errorf("_rebuild_tensor_v2 with %d arguments", len(args))
+	if n > 0 && last >= len(data) {
+		return nil, fmt.Errorf("view (size %v, stride %v, offset %d) reads past its storage's %d elements",
+			t.Size, t.Stride, t.StorageOffset, len(data))
 	}
-	st, ok := args[0].(*torchStorage)
-	offset, ok2 := args[1].(int64)
-	size, ok3 := intTuple(args[2])
-	stride, ok4 := intTuple(args[3])
-	if !ok || !ok2 || !ok3 || !ok4 || len(size) != len(stride) || offset < 0 {
-		return nil, fmt.Errorf("_rebuild_tensor_v2%v: want (storage, offset, size, stride, ...)", args)
-	}
-	// Check that every element lies inside the storage.
-	last := offset
-	empty := false
-	for i := range size {
-		if size[i] < 0 || stride[i] < 0 {
-			return nil, fmt.Errorf("tensor on storage %s: bad size %v / stride %v", st.key, size, stride)
+	out := make([]T, n)
+	idx := make([]int, len(t.Size))
+	for i := range out {
+		src := t.StorageOffset
+		for d, k := range idx {
+			src += k * t.Stride[d]
 		}
-		if size[i] == 0 {
-			empty = true
-		} else {
-			last += (size[i] - 1) * stride[i]
-		}
-	}
-	if !empty && last >= st.numel {
-		return nil, fmt.Errorf("tensor on storage %s (size %v, stride %v, offset %d) reads past its %d elements", st.key, size, stride, offset, st.numel)
-	}
-	return &torchTensor{storage: st, offset: offset, size: size, stride: stride}, nil
-}
-
-func (r *torchResolver) load(st *torchStorage) error {
-	if st.data != nil {
-		return nil
-	}
-	name := r.prefix + "/data/" + st.key
-	f := r.files[name]
-	if f == nil {
-		return fmt.Errorf("storage %s is missing from the archive", name)
-	}
-	b, err := readZipFile(f)
-	if err != nil {
-		return err
-	}
-	if int64(len(b)) < st.numel*int64(st.elemSize) {
-		return fmt.Errorf("storage %s has %d bytes, want %d", name, len(b), st.numel*int64(st.elemSize))
-	}
-	st.data = b
-	return nil
-}
-
-// materialize copies a (possibly strided) tensor into a contiguous Tensor.
-func (r *torchResolver) materialize(t *torchTensor) (*Tensor, error) {
-	if err := r.load(t.storage); err != nil {
-		return nil, err
-	}
-	st := t.storage
-	out := &Tensor{DType: st.dtype, Shape: append([]int64{}, t.size...)}
-	n := out.NumElements()
-	switch st.dtype {
-	case Float32:
-		out.F32 = make([]float32, n)
-	case Float64:
-		out.F64 = make([]float64, n)
-	case Int64:
-		out.I64 = make([]int64, n)
-	}
-	idx := make([]int64, len(t.size))
-	for i := int64(0); i < n; i++ {
-		src := t.offset
-		for d := range idx {
-			src += idx[d] * t.stride[d]
-		}
-		b := st.data[src*int64(st.elemSize):]
-		switch {
-		case st.dtype == Float32:
-			out.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b))
-		case st.dtype == Float64:
-			out.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b))
-		case st.int32:
-			out.I64[i] = int64(int32(binary.LittleEndian.Uint32(b)))
-		default:
-			out.I64[i] = int64(binary.LittleEndian.Uint64(b))
-		}
+		out[i] = data[src]
 		for d := len(idx) - 1; d >= 0; d-- {
 			idx[d]++
-			if idx[d] < t.size[d] {
+			if idx[d] < t.Size[d] {
 				break
 			}
 			idx[d] = 0
@@ -292,43 +299,79 @@ func (r *torchResolver) materialize(t *torchTensor) (*Tensor, error) {
 	return out, nil
 }
 
+// materialize copies a tensor view into a contiguous Tensor.
+func materialize(t *pytorch.Tensor) (*Tensor, error) {
+	out := &Tensor{Shape: make([]int64, len(t.Size))}
+	for i, d := range t.Size {
+		out.Shape[i] = int64(d)
+	}
+	var err error
+	switch st := t.Source.(type) {
+	case *pytorch.FloatStorage:
+		out.DType = Float32
+		out.F32, err = gather(st.Data, t)
+	case *pytorch.DoubleStorage:
+		out.DType = Float64
+		out.F64, err = gather(st.Data, t)
+	case *pytorch.LongStorage:
+		out.DType = Int64
+		out.I64, err = gather(st.Data, t)
+	case *pytorch.IntStorage:
+		var i32 []int32
+		if i32, err = gather(st.Data, t); err == nil {
+			out.DType, out.I64 = Int64, make([]int64, len(i32))
+			for i, v := range i32 {
+				out.I64[i] = int64(v)
+			}
+		}
+	default:
+		err = fmt.Errorf("unsupported storage %T", t.Source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // collect adds the tensors and numeric attributes of a module object (and
 // its submodules, recursively) to w.
-func (r *torchResolver) collect(w *Weights, prefix string, obj *pyObject, depth int) error {
+func collect(w *Weights, prefix string, obj *torchModule, depth int) error {
 	if depth > 64 {
 		return fmt.Errorf("module tree deeper than 64 at %q", prefix)
 	}
-	d, ok := obj.state.(*pyDict)
+	d, ok := obj.state.(*types.Dict)
 	if !ok {
 		return fmt.Errorf("module %q (%s) has state %T, want a dict", prefix, obj.class, obj.state)
 	}
-	for _, k := range d.keys {
-		key, ok := k.(string)
+	for _, e := range *d {
+		key, ok := e.Key.(string)
 		if !ok {
 			continue
 		}
 		name := prefix + key
 		var t *Tensor
-		switch v := d.values[k].(type) {
-		case *torchTensor:
+		switch v := e.Value.(type) {
+		case *pytorch.Tensor:
 			var err error
-			if t, err = r.materialize(v); err != nil {
+			if t, err = materialize(v); err != nil {
 				return fmt.Errorf("tensor %q: %w", name, err)
 			}
-		case *pyObject:
-			if err := r.collect(w, name+".", v, depth+1); err != nil {
+		case *torchModule:
+			if err := collect(w, name+".", v, depth+1); err != nil {
 				return err
 			}
-		case int64:
-			t = &Tensor{DType: Int64, Shape: []int64{}, I64: []int64{v}}
+		case int:
+			t = &Tensor{DType: Int64, Shape: []int64{}, I64: []int64{int64(v)}}
 		case float64:
 			t = &Tensor{DType: Float64, Shape: []int64{}, F64: []float64{v}}
-		case *pyList:
-			ints := make([]int64, len(v.items))
-			for i, x := range v.items {
-				if ints[i], ok = x.(int64); !ok {
+		case *types.List:
+			ints := make([]int64, v.Len())
+			for i, x := range *v {
+				var n int
+				if n, ok = x.(int); !ok {
 					break
 				}
+				ints[i] = int64(n)
 			}
 			if ok && len(ints) > 0 {
 				t = &Tensor{DType: Int64, Shape: []int64{int64(len(ints))}, I64: ints}

@@ -4,12 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nlpodyssey/gopickle/pytorch"
 )
 
 // tinyExpected is testdata/tiny_expected.json, written together with
@@ -182,37 +183,31 @@ func TestReadTorchScriptErrors(t *testing.T) {
 	}
 }
 
-func TestUnpicklePlainData(t *testing.T) {
-	// Protocol-2 pickles of plain values, as CPython's pickle.dumps(v, 2)
-	// writes them (bytes checked with pickletools).
+func TestUnpickleMalformed(t *testing.T) {
+	// gopickle reads the pickle; these check that the hooks refuse what a
+	// TorchScript data.pkl never holds and that malformed input becomes an
+	// error (gopickle v0.3.0 panics on opcode 0xff, the empty LONG1 and the odd DICT).
 	tests := []struct {
-		name string
-		data string
-		want string
+		name, data, wantErr string
 	}{
-		{"negative BININT", "\x80\x02J\xfe\xff\xff\xff.", "-2"},
-		{"LONG1 2^40", "\x80\x02\x8a\x06\x00\x00\x00\x00\x00\x01.", "1099511627776"},
-		{"LONG1 -1", "\x80\x02\x8a\x01\xff.", "-1"},
-		{"BINFLOAT", "\x80\x02G?\xf8\x00\x00\x00\x00\x00\x00.", "1.5"},
-		{"TUPLE2", "\x80\x02K\x01K\x02\x86q\x00.", "[1 2]"},
-		{"list", "\x80\x02]q\x00(K\x01K\x02e.", "&{[1 2]}"},
-		{"dict SETITEM", "\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x07s.", "&{[a] map[a:7]}"},
+		{"unknown opcode", "\x80\x02\xfe.", "unknown opcode: 0xfe"},
+		{"opcode 0xff", "\x80\x02\xff.", "malformed pickle"},
+		{"truncated", "\x80\x02K", "truncated"},
+		{"empty LONG1", "\x80\x02\x8a\x00.", "malformed pickle"},
+		{"odd DICT", "\x80\x02(K\x01d.", "malformed pickle"},
+		{"unknown global", "\x80\x02cos\nsystem\n.", "unsupported callable os.system"},
+		{"unknown storage", "\x80\x02ctorch\nHalfStorage\n.", "unsupported storage type torch.HalfStorage"},
+		{"bad persistent id", "\x80\x02K\x01Q.", "persistent id 1: want ('storage'"},
+		{"storage not in archive", "\x80\x02(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x007X\x03\x00\x00\x00cpuK\x02tQ.",
+			"storage a/data/7 is missing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v, err := unpickle(strings.NewReader(tc.data), &torchResolver{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := fmt.Sprint(v); got != tc.want {
-				t.Errorf("got %s, want %s", got, tc.want)
+			res := &torchResolver{prefix: "a", storages: map[string]pytorch.StorageInterface{}}
+			_, err := res.unpickle(strings.NewReader(tc.data))
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
 			}
 		})
-	}
-	if _, err := unpickle(strings.NewReader("\x80\x02\xff."), &torchResolver{}); err == nil || !strings.Contains(err.Error(), "unsupported pickle opcode 0xff") {
-		t.Errorf("bad opcode: err = %v", err)
-	}
-	if _, err := unpickle(strings.NewReader("\x80\x02h\x05."), &torchResolver{}); err == nil || !strings.Contains(err.Error(), "memo key 5") {
-		t.Errorf("bad memo: err = %v", err)
 	}
 }
