@@ -2,8 +2,8 @@ package inpaint
 
 import (
 	"image"
-	"math"
 	"image/color"
+	"math"
 	"strings"
 	"testing"
 )
