@@ -294,7 +294,7 @@ func inpaintCommand() command {
 			mf.register(fs)
 			images := fs.String("images", "", "folder of images (e.g. masked_image/ with image_%03d.png) (required)")
 			masks := fs.String("masks", "", "folder of masks (mask_%03d.png or same names; 0 = hole) (required)")
-			out := fs.String("out", "", "output folder (required)")
+			out := fs.String("out", "", "output folder (required; results are written to a hidden .<name>.tmp-* folder beside it and moved in once all are done, so a failed run leaves it as it was)")
 			df.register(fs)
 			noComposite := fs.Bool("no-composite", false, "same as --composite none")
 			_ = fs.MarkDeprecated("no-composite", "use --composite none")
