@@ -137,7 +137,7 @@ func pairImagesAndMasks(imagesDir, masksDir string) ([]benchPair, error) {
 func loadJob(p benchPair, res int, index uint64, warn io.Writer) (pipeline.Job, error) {
 	img, err := dataset.DecodeFile(p.image, exactSize(p.image, "image", res))
 	if err != nil {
-		return pipeline.Job{}, imageError(p.image, err)
+		return pipeline.Job{}, imageError(err)
 	}
 	// inpaint.ReadMask decodes whole files: vet the mask's header first.
 	if err := checkHeader(p.mask, exactSize(p.mask, "mask", res)); err != nil {
@@ -184,7 +184,7 @@ func checkHeader(path string, check dataset.HeaderCheck) error {
 
 // imageError classifies an error of dataset.DecodeFile: a refused header or
 // an unreadable or corrupt file is bad input (exit status 2).
-func imageError(path string, err error) error {
+func imageError(err error) error {
 	var he *dataset.HeaderError
 	if errors.As(err, &he) {
 		return usageError{he.Err} // the check's message names the file
