@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	_ "image/jpeg" // registers the JPEG decoder with image.Decode
 	_ "image/png"  // registers the PNG decoder with image.Decode
+	"io"
 	"os"
 
 	xdraw "golang.org/x/image/draw"
@@ -39,14 +40,68 @@ func LoadImage(path string, res int) ([]uint8, error) {
 
 // decodeBytes decodes a PNG or JPEG image after checking its size.
 func decodeBytes(data []byte) (image.Image, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	return decodeChecked(bytes.NewReader(data), PixelLimit(maxPixels))
+}
+
+// HeaderCheck vets an image's size and format, read from its header, before
+// any pixel is decoded.
+type HeaderCheck func(cfg image.Config, format string) error
+
+// PixelLimit is the HeaderCheck refusing empty images and images of more
+// than maxPixels pixels.
+func PixelLimit(maxPixels int) HeaderCheck {
+	return func(cfg image.Config, format string) error {
+		if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+			return fmt.Errorf("%s image of %dx%d pixels is empty or over the limit of %d pixels", format, cfg.Width, cfg.Height, maxPixels)
+		}
+		return nil
+	}
+}
+
+// DecodeFile decodes the PNG or JPEG image at path (by its content) after
+// reading its header and passing its size and format to check: an
+// unreadable header or an error from check refuses the file before any
+// pixel is decoded, so a small file declaring a huge image cannot make the
+// decoder allocate gigabytes. The file is streamed, not read whole. Errors
+// name the file; an error from check is wrapped as a *HeaderError.
+func DecodeFile(path string, check HeaderCheck) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	img, err := decodeChecked(f, check)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return img, nil
+}
+
+// HeaderError is an image refused by a HeaderCheck from its header alone:
+// none of its pixels were decoded.
+type HeaderError struct {
+	Config image.Config
+	Format string
+	Err    error
+}
+
+func (e *HeaderError) Error() string { return e.Err.Error() }
+func (e *HeaderError) Unwrap() error { return e.Err }
+
+// decodeChecked reads the header from r, runs check on it, then rewinds r
+// and decodes the pixels.
+func decodeChecked(r io.ReadSeeker, check HeaderCheck) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(r)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("%s image of %dx%d pixels is empty or too large", format, cfg.Width, cfg.Height)
+	if err := check(cfg, format); err != nil {
+		return nil, &HeaderError{Config: cfg, Format: format, Err: err}
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(r)
 	if err != nil {
 		return nil, fmt.Errorf("corrupt %s image: %w", format, err)
 	}

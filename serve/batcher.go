@@ -134,6 +134,14 @@ func (b *batcher) run() {
 		g.items = append(g.items, it)
 	}
 	for {
+		// Closing: answer everything waiting rather than start another
+		// model call on a cancelled context.
+		select {
+		case <-b.quit:
+			b.answerClosed(groups)
+			return
+		default:
+		}
 		// Take everything already queued before choosing what to run.
 	drain:
 		for {
@@ -166,22 +174,31 @@ func (b *batcher) run() {
 			add(it)
 		case <-wake:
 		case <-b.quit:
-			for _, g := range groups {
-				for _, it := range g.items {
-					b.answer(it, result{err: errClosed()})
-				}
+			if timer != nil {
+				timer.Stop()
 			}
-			for {
-				select {
-				case it := <-b.queue:
-					b.answer(it, result{err: errClosed()})
-				default:
-					return
-				}
-			}
+			b.answerClosed(groups)
+			return
 		}
 		if timer != nil {
 			timer.Stop()
+		}
+	}
+}
+
+// answerClosed answers every grouped and queued request errClosed().
+func (b *batcher) answerClosed(groups map[batchKey]*group) {
+	for _, g := range groups {
+		for _, it := range g.items {
+			b.answer(it, result{err: errClosed()})
+		}
+	}
+	for {
+		select {
+		case it := <-b.queue:
+			b.answer(it, result{err: errClosed()})
+		default:
+			return
 		}
 	}
 }
@@ -253,8 +270,11 @@ func (b *batcher) runBatch(items []*item) {
 	if err == nil && len(outs) != len(live) {
 		err = errorf(500, "internal", "model returned %d outputs for %d jobs", len(outs), len(live))
 	}
+	closing := b.base.Err() != nil // close cancelled the call
 	for i, it := range live {
 		switch {
+		case err != nil && closing:
+			b.answer(it, result{err: errClosed()})
 		case err != nil && it.ctx.Err() != nil:
 			b.answer(it, result{err: errTimeout()})
 		case err != nil:

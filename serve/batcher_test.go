@@ -139,3 +139,49 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestCloseAnswersShuttingDown: Close while a model call runs (the grace
+// period of a shutdown ran out) answers that call's requests and every
+// queued one 503 shutting_down — never 500 — and starts no other model
+// call.
+func TestCloseAnswersShuttingDown(t *testing.T) {
+	fm := &fakeModel{gate: make(chan struct{}), entered: make(chan struct{}, 16)} // the gate never opens
+	var log lockedLog
+	s, ts := newTestServer(t, fm, Config{MaxBatch: 2, MaxWait: time.Millisecond, Log: &log})
+	type answer struct {
+		status int
+		body   string
+	}
+	answers := make(chan answer, 7)
+	for i := 0; i < 7; i++ {
+		iters := []string{"4", "4", "4", "5", "5", "6", "4"}[i]
+		body, ct := inpaintBody(t, 16, "total_iter", iters, "seed", fmt.Sprint(i))
+		go func() {
+			status, _, b := post(t, ts.URL+"/v1/inpaint", ct, body)
+			answers <- answer{status, string(b)}
+		}()
+		if i == 0 {
+			<-fm.entered // the first model call is running
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); s.InFlight() < 7; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests in flight", s.InFlight())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.Close()
+	for i := 0; i < 7; i++ {
+		a := <-answers
+		var e errorBody
+		if a.status != 503 || json.Unmarshal([]byte(a.body), &e) != nil || e.Code != "shutting_down" {
+			t.Errorf("request cut by Close: %d %s, want 503 shutting_down", a.status, a.body)
+		}
+	}
+	if n := len(fm.entered); n != 0 {
+		t.Errorf("%d model calls started after Close", n)
+	}
+	if log.String() != "" {
+		t.Errorf("internal errors logged: %s", log.String())
+	}
+}

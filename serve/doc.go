@@ -29,7 +29,9 @@
 // size or an out-of-range setting). A full queue (Config.QueueSize requests
 // waiting besides the running batch) answers 503 with
 // Retry-After, a request running past its timeout 503 "timeout", a server
-// shutting down 503 "shutting_down".
+// shutting down 503 "shutting_down" (so are the requests still running or
+// queued when the shutdown's grace period runs out: their model call is
+// cancelled).
 //
 // Batching: requests are grouped by their decoding settings (everything but
 // the seed); a group is sent to the model when it holds Config.MaxBatch

@@ -134,13 +134,19 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// Close stops the batcher: a running model call is cancelled and waiting
-// requests are answered 503. Call it after http.Server.Shutdown has let
-// in-flight requests finish. Safe to call twice.
+// Close stops the batcher: a running model call is cancelled, and its
+// requests and those waiting are answered 503 "shutting_down" (never 500).
+// It returns once the model is no longer in use. Call it after
+// http.Server.Shutdown has let in-flight requests finish, or when its grace
+// period has run out. Safe to call twice.
 func (s *Server) Close() error {
 	s.batcher.close()
 	return nil
 }
+
+// InFlight returns the number of requests accepted by the batcher and not
+// yet answered (queued or in a running model call).
+func (s *Server) InFlight() int { return s.batcher.inFlight() }
 
 // Stats counts the requests answered by the model and the model calls.
 type Stats struct {

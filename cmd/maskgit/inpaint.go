@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // decoders for input images
@@ -84,19 +85,17 @@ func pairImagesAndMasks(imagesDir, masksDir string) ([]benchPair, error) {
 	return pairs, nil
 }
 
-// loadJob reads an image and its mask for the model's resolution.
+// loadJob reads an image and its mask for the model's resolution. Both
+// sizes are checked from the files' headers before any pixel is decoded: a
+// small file declaring a huge image is refused without allocating it.
 func loadJob(p benchPair, res int, index uint64, warn io.Writer) (pipeline.Job, error) {
-	f, err := os.Open(p.image)
+	img, err := dataset.DecodeFile(p.image, exactSize(p.image, "image", res))
 	if err != nil {
-		return pipeline.Job{}, usageError{err}
+		return pipeline.Job{}, imageError(err)
 	}
-	img, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		return pipeline.Job{}, badInput("%s: not a readable PNG or JPEG image: %v", p.image, err)
-	}
-	if b := img.Bounds(); b.Dx() != res || b.Dy() != res {
-		return pipeline.Job{}, badInput("%s is %dx%d; the model takes %dx%d images", p.image, b.Dx(), b.Dy(), res, res)
+	// inpaint.ReadMask decodes whole files: vet the mask's header first.
+	if err := checkHeader(p.mask, exactSize(p.mask, "mask", res)); err != nil {
+		return pipeline.Job{}, err
 	}
 	m, nonBinary, err := inpaint.ReadMask(p.mask, res, res)
 	if err != nil {
@@ -108,6 +107,60 @@ func loadJob(p benchPair, res int, index uint64, warn io.Writer) (pipeline.Job, 
 	return pipeline.Job{Image: img, Mask: m, Index: index}, nil
 }
 
+// exactSize is the header check of an inpainting input: exactly res×res
+// pixels (which also caps the pixels decoded at res²).
+func exactSize(path, what string, res int) dataset.HeaderCheck {
+	return func(cfg image.Config, format string) error {
+		if cfg.Width != res || cfg.Height != res {
+			return fmt.Errorf("%s is %dx%d; the model takes %dx%d images (size read from the %s %s's header, nothing decoded)", path, cfg.Width, cfg.Height, res, res, format, what)
+		}
+		return nil
+	}
+}
+
+// checkHeader reads only the header of the image at path and runs check on
+// it.
+func checkHeader(path string, check dataset.HeaderCheck) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return usageError{err}
+	}
+	defer f.Close()
+	cfg, format, err := image.DecodeConfig(f)
+	if err != nil {
+		return badInput("%s: not a readable PNG or JPEG image: %v", path, err)
+	}
+	if err := check(cfg, format); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// imageError classifies an error of dataset.DecodeFile: a refused header or
+// an unreadable or corrupt file is bad input (exit status 2).
+func imageError(err error) error {
+	var he *dataset.HeaderError
+	if errors.As(err, &he) {
+		return usageError{he.Err} // the check's message names the file
+	}
+	return usageError{err}
+}
+
+// checkInputs vets every pair's image and mask headers before anything is
+// decoded or inpainted, so a wrong size or an unreadable file fails the run
+// at once rather than after some batches.
+func checkInputs(pairs []benchPair, res int) error {
+	for _, p := range pairs {
+		if err := checkHeader(p.image, exactSize(p.image, "image", res)); err != nil {
+			return err
+		}
+		if err := checkHeader(p.mask, exactSize(p.mask, "mask", res)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func writePNG(path string, img image.Image) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -115,10 +168,34 @@ func writePNG(path string, img image.Image) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return png.Encode(w, img) })
 }
 
-// inpaintFolder inpaints every pair in batches, writing outDir/<name>.
-// It returns the seconds per image spent inpainting (reading and writing
-// excluded).
+// inpaintFolder inpaints every pair in batches into outDir/<name>, as a
+// unit: the inputs' headers are checked first, the results are written to
+// a staging folder beside outDir and moved into outDir only when all are
+// done, so a failed run leaves outDir as it was (and says so). It returns
+// the seconds per image spent inpainting (reading and writing excluded).
 func inpaintFolder(ctx context.Context, model *pipeline.Model, pairs []benchPair, outDir string, opt pipeline.InpaintOptions, saveSteps bool, warn io.Writer) (float64, error) {
+	res := int(model.Tokenizer.Cfg.Resolution)
+	if err := checkInputs(pairs, res); err != nil {
+		return 0, err
+	}
+	st, err := stageDir(outDir)
+	if err != nil {
+		return 0, err
+	}
+	defer st.discard()
+	spi, err := inpaintInto(ctx, model, pairs, st.tmp, opt, saveSteps, warn)
+	if err != nil {
+		return 0, fmt.Errorf("%w (nothing was written to %s)", err, outDir)
+	}
+	if err := st.commit(); err != nil {
+		return 0, err
+	}
+	return spi, nil
+}
+
+// inpaintInto inpaints every pair in batches, writing dir/<name> (and
+// dir/steps/ with saveSteps).
+func inpaintInto(ctx context.Context, model *pipeline.Model, pairs []benchPair, dir string, opt pipeline.InpaintOptions, saveSteps bool, warn io.Writer) (float64, error) {
 	res := int(model.Tokenizer.Cfg.Resolution)
 	batch := opt.Decode.Batch
 	if batch <= 0 {
@@ -144,15 +221,15 @@ func inpaintFolder(ctx context.Context, model *pipeline.Model, pairs []benchPair
 		spent += time.Since(t0)
 		for k, o := range outs {
 			p := pairs[s+k]
-			if err := writePNG(filepath.Join(outDir, p.name), o.Image); err != nil {
+			if err := writePNG(filepath.Join(dir, p.name), o.Image); err != nil {
 				return 0, err
 			}
 			if saveSteps && o.StepStrip != nil {
 				stem := strings.TrimSuffix(p.name, ".png")
-				if err := writePNG(filepath.Join(outDir, "steps", stem+"_mask.png"), o.MaskStrip); err != nil {
+				if err := writePNG(filepath.Join(dir, "steps", stem+"_mask.png"), o.MaskStrip); err != nil {
 					return 0, err
 				}
-				if err := writePNG(filepath.Join(outDir, "steps", stem+"_steps.png"), o.StepStrip); err != nil {
+				if err := writePNG(filepath.Join(dir, "steps", stem+"_steps.png"), o.StepStrip); err != nil {
 					return 0, err
 				}
 			}
@@ -171,7 +248,7 @@ func inpaintCommand() command {
 			mf.register(fs)
 			images := fs.String("images", "", "folder of images (e.g. masked_image/ with image_%03d.png) (required)")
 			masks := fs.String("masks", "", "folder of masks (mask_%03d.png or same names; 0 = hole) (required)")
-			out := fs.String("out", "", "output folder (required)")
+			out := fs.String("out", "", "output folder (required; results are written to a hidden .<name>.tmp-* folder beside it and moved in once all are done, so a failed run leaves it as it was)")
 			df.register(fs)
 			noComposite := fs.Bool("no-composite", false, "same as --composite none")
 			_ = fs.MarkDeprecated("no-composite", "use --composite none")

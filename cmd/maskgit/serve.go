@@ -29,7 +29,7 @@ func serveCommand() command {
 			maxBody := fs.Int64("max-body", d.MaxBodyBytes, "request body limit in bytes")
 			maxPixels := fs.Int("max-pixels", d.MaxPixels, "limit on width×height read from an image header before decoding")
 			maxIter := fs.Int("max-total-iter", d.MaxTotalIter, "largest total_iter a request may ask for")
-			grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long in-flight requests may take to finish")
+			grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long in-flight requests may take to finish; those still running then are answered 503 shutting_down")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -41,7 +41,7 @@ func serveCommand() command {
 					}
 				}
 				if *maxWait < 0 || *timeout <= 0 || *grace < 0 {
-					return badInput("--max-wait must be ≥ 0 and --timeout > 0 (got %v, %v)", *maxWait, *timeout)
+					return badInput("--max-wait and --shutdown-timeout must be ≥ 0 and --timeout > 0 (got %v, %v, %v)", *maxWait, *grace, *timeout)
 				}
 				model, err := mf.load()
 				if err != nil {
@@ -67,9 +67,15 @@ func serveCommand() command {
 	}
 }
 
+// finalWrite is how long, after the grace period, the requests cut short
+// get to write their 503 answers before their connections are closed.
+const finalWrite = 5 * time.Second
+
 // serveUntilDone serves on ln until ctx ends (SIGTERM or SIGINT), then shuts
 // down gracefully: no new connections, in-flight requests get up to grace
-// to finish, then the batcher stops.
+// to finish, then the batcher stops. Requests still running or queued when
+// grace runs out are answered 503 "shutting_down" (their model call is
+// cancelled). A shutdown so driven returns nil (exit status 0).
 func serveUntilDone(ctx context.Context, env *cliEnv, ln net.Listener, srv *serve.Server, writeTimeout, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -91,8 +97,12 @@ func serveUntilDone(ctx context.Context, env *cliEnv, ln net.Listener, srv *serv
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := hs.Shutdown(sctx)
+	// Serve returns as soon as the listener is closed.
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = cutShort(env, hs, srv, grace)
 	}
 	if cerr := srv.Close(); err == nil {
 		err = cerr
@@ -101,5 +111,26 @@ func serveUntilDone(ctx context.Context, env *cliEnv, ln net.Listener, srv *serv
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	fmt.Fprintln(env.stdout, "stopped")
+	return nil
+}
+
+// cutShort ends the requests still in flight when the grace period is over:
+// the batcher stops (cancelling its model call), its requests are answered
+// 503 "shutting_down", and their handlers get finalWrite to send that
+// before the remaining connections are closed.
+func cutShort(env *cliEnv, hs *http.Server, srv *serve.Server, grace time.Duration) error {
+	n := srv.InFlight()
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "grace period of %v over: %d requests waiting for the model answered 503 shutting_down\n", grace, n)
+	fctx, cancel := context.WithTimeout(context.Background(), finalWrite)
+	defer cancel()
+	if err := hs.Shutdown(fctx); err != nil {
+		// Handlers not done after finalWrite (a client still sending its
+		// body, or not reading its answer): drop their connections.
+		hs.Close()
+		fmt.Fprintf(env.stderr, "warning: connections still busy %v after the grace period were closed\n", finalWrite)
+	}
 	return nil
 }

@@ -211,3 +211,85 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Errorf("serveUntilDone: %v, stdout %q", err, stdout.String())
 	}
 }
+
+// blockedModel signals entered and then waits for its context to end.
+type blockedModel struct{ entered chan struct{} }
+
+func (m blockedModel) Inpaint(ctx context.Context, _ []pipeline.Job, _ pipeline.InpaintOptions) ([]pipeline.Output, error) {
+	m.entered <- struct{}{}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestServeGraceRunsOut: requests still running or queued when the
+// shutdown grace period runs out are answered 503 shutting_down (not 500),
+// and the shutdown counts as clean (nil: exit status 0).
+func TestServeGraceRunsOut(t *testing.T) {
+	m := blockedModel{entered: make(chan struct{}, 16)}
+	srv, err := serve.New(m, serve.Config{Resolution: 8, MaxBatch: 2, MaxWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serveUntilDone(ctx, &cliEnv{stdout: &stdout, stderr: &stderr}, ln, srv, time.Minute, 200*time.Millisecond)
+	}()
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, name := range []string{"image", "mask"} {
+		w, _ := mw.CreateFormFile(name, name+".png")
+		png.Encode(w, image.NewGray(image.Rect(0, 0, 8, 8)))
+	}
+	mw.Close()
+	const n = 5
+	type answer struct {
+		status int
+		body   string
+	}
+	answers := make(chan answer, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			resp, err := http.Post("http://"+addr+"/v1/inpaint", mw.FormDataContentType(), bytes.NewReader(body.Bytes()))
+			if err != nil {
+				answers <- answer{0, err.Error()}
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			answers <- answer{resp.StatusCode, string(b)}
+		}()
+	}
+	<-m.entered
+	for deadline := time.Now().Add(10 * time.Second); srv.InFlight() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests in flight", srv.InFlight())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	for i := 0; i < n; i++ {
+		if a := <-answers; a.status != 503 || !strings.Contains(a.body, `"shutting_down"`) {
+			t.Errorf("request cut by the end of the grace period: %d %s, want 503 shutting_down", a.status, a.body)
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(stdout.String(), "grace period of 200ms over") || !strings.Contains(stdout.String(), "stopped") {
+			t.Errorf("serveUntilDone: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serveUntilDone did not return")
+	}
+	if len(m.entered) != 0 {
+		t.Errorf("%d model calls started after the grace period", len(m.entered))
+	}
+}
