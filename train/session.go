@@ -28,13 +28,15 @@ type runSession struct {
 }
 
 // openRunSession creates the session for graph g and either runs init (a
-// new run) or restores the latest checkpoint and trainer state (--resume).
+// new run, or --resume of a run that has no checkpoint yet) or restores the
+// latest checkpoint and trainer state (--resume), after removing what an
+// interrupted run left behind (see Checkpointer.Clean).
 func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, opt RunOptions) (*runSession, error) {
 	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads})
 	if err != nil {
 		return nil, err
 	}
-	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
+	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
 	r.rng = rand.New(r.pcg)
 	fail := func(err error) (*runSession, error) {
 		sess.Close()
@@ -43,16 +45,31 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 	if err := sess.CheckDevice(opt.Device); err != nil {
 		return fail(err)
 	}
+	found := false
 	if opt.Resume {
-		if r.st, err = r.ck.RestoreLatest(sess); err != nil {
-			return fail(inputErr(err))
-		}
-		if err := r.st.RestoreRNG(r.pcg); err != nil {
+		if err := r.ck.Clean(); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, r.st.Step, r.st.Data)
-	} else if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
-		return fail(err)
+		st, ok, err := r.ck.RestoreLatest(sess)
+		if err != nil {
+			return fail(inputErr(err))
+		}
+		if found = ok; found {
+			r.st = st
+			if err := r.st.RestoreRNG(r.pcg); err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, r.st.Step, r.st.Data)
+		} else {
+			// Killed before its first checkpoint: start again from step 0,
+			// exactly as the fresh run did.
+			fmt.Fprintf(opt.Log, "%s has no checkpoint yet: starting from step 0\n", run)
+		}
+	}
+	if !found {
+		if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
+			return fail(err)
+		}
 	}
 	if r.events, err = tfmodel.NewEventWriter(run.Events()); err != nil {
 		return fail(err)
