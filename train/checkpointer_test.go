@@ -97,9 +97,10 @@ func (m *ckptTestModel) valueIn(t testing.TB, sess *tfmodel.Session) (float32, e
 	return x[0], nil
 }
 
-// TestBestSurvivesKill kills a process that keeps replacing the best
-// checkpoint at random moments, then checks that best/model still loads and
-// holds the values of the step its trainer state names. Before best/ was
+// TestBestSurvivesKill kills a process that keeps saving step checkpoints
+// and replacing the best checkpoint at random moments, then checks that
+// best/model still loads and holds the values of the step its trainer state
+// names, and that the run resumes from a consistent step checkpoint. Before best/ was
 // replaced as one directory, a kill between the renames of the data file
 // and the index left new data under the old index (every tensor failed its
 // checksum), or a checkpoint whose state named another step.
@@ -152,11 +153,23 @@ func TestBestSurvivesKill(t *testing.T) {
 		if err != nil || v != float32(st.Step) {
 			t.Fatalf("round %d: best holds %v (%v), its state says step %d", round, v, err, st.Step)
 		}
+		// The step checkpoints resume just as well.
+		c := &Checkpointer{Dir: run, Saver: m.saver, Keep: 3}
+		if err := c.Clean(); err != nil {
+			t.Fatal(err)
+		}
+		st, found, err := c.RestoreLatest(m.sess)
+		if err != nil || !found {
+			t.Fatalf("round %d: resume after a kill: %v (found %v)", round, err, found)
+		}
+		if v, err := m.value(t); err != nil || v != float32(st.Step) {
+			t.Fatalf("round %d: the latest checkpoint holds %v (%v), its state says step %d", round, v, err, st.Step)
+		}
 	}
 }
 
-// bestSaverChild replaces the best checkpoint of run forever, printing each
-// step saved.
+// bestSaverChild saves a step checkpoint and replaces the best checkpoint
+// of run forever, printing each step saved.
 func bestSaverChild(t *testing.T, run string) {
 	m := newCkptTestModel(t)
 	d := RunDir(run)
@@ -166,6 +179,9 @@ func bestSaverChild(t *testing.T, run string) {
 	c := &Checkpointer{Dir: d, Saver: m.saver, Keep: 3}
 	for step := int64(1); ; step++ {
 		m.setAll(t, float32(step))
+		if err := c.Save(m.sess, State{Step: step, BestStep: step}); err != nil {
+			t.Fatal(err)
+		}
 		if err := c.SaveBest(m.sess, State{Step: step, BestStep: step}); err != nil {
 			t.Fatal(err)
 		}
