@@ -188,9 +188,11 @@ func (c *Checkpointer) Clean() error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	// Kept by base name: a state file naming its checkpoints by absolute
+	// paths of the directory's old location (a moved run) keeps them too.
 	kept := map[string]bool{}
 	for _, p := range append(cs.AllModelCheckpointPaths, cs.ModelCheckpointPath) {
-		if p != "" && filepath.Clean(filepath.Dir(p)) == filepath.Clean(dir) {
+		if p != "" {
 			kept[filepath.Base(p)] = true
 		}
 	}
