@@ -63,4 +63,30 @@ func TestTransformerBadInputCreatesNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(string(killed), "ckpt", ".step-00000004.tmp-1")); !os.IsNotExist(err) {
 		t.Error("stale temporary file not removed on resume")
 	}
+
+	// The same for a warm-started run: the resumed one starts from the
+	// --init-from weights too, not from a random initialisation.
+	warm := cfg
+	warm.InitFrom, warm.Steps, warm.Seed = filepath.Join(dir, "a"), 4, 9
+	opt.Out, opt.Resume = filepath.Join(dir, "warm-a"), false
+	wa, err := TrainTransformer(context.Background(), warm, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed = RunDir(filepath.Join(dir, "warm-b"))
+	if err := killed.Init(warm, false); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	opt.Out, opt.Resume = string(killed), true
+	wb, err := TrainTransformer(context.Background(), warm, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wa.ValLoss != wb.ValLoss {
+		t.Errorf("warm start: uninterrupted loss %v, resumed from nothing %v", wa.ValLoss, wb.ValLoss)
+	}
+	if !strings.Contains(log.String(), "initialised the weights from") {
+		t.Errorf("the resumed warm start did not load the weights:\n%s", log.String())
+	}
 }

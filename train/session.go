@@ -25,6 +25,9 @@ type runSession struct {
 	events  *tfmodel.EventWriter
 	started time.Time
 	base    float64 // training seconds of earlier sittings
+	// resumed is set when a checkpoint was restored; false for a new run
+	// and for --resume of a run that had no checkpoint yet.
+	resumed bool
 }
 
 // openRunSession creates the session for graph g and either runs init (a
@@ -55,6 +58,7 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 			return fail(inputErr(err))
 		}
 		if found = ok; found {
+			r.resumed = true
 			r.st = st
 			if err := r.st.RestoreRNG(r.pcg); err != nil {
 				return fail(err)

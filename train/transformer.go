@@ -124,6 +124,13 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		}
 	}()
 	sess, st := rs.sess, &rs.st
+	if cfg.InitFrom != "" && !rs.resumed && initCkpt == "" {
+		// --resume of a warm-started run killed before its first
+		// checkpoint starts as the fresh run did.
+		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
+			return res, inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+	}
 	if initCkpt != "" {
 		if err := g.ModelSaver.Restore(sess, initCkpt); err != nil {
 			return res, inputErr(fmt.Errorf("--init-from: %w", err))
