@@ -48,7 +48,6 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 	if err := sess.CheckDevice(opt.Device); err != nil {
 		return fail(err)
 	}
-	found := false
 	if opt.Resume {
 		if err := r.ck.Clean(); err != nil {
 			return fail(err)
@@ -57,8 +56,7 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 		if err != nil {
 			return fail(inputErr(err))
 		}
-		if found = ok; found {
-			r.resumed = true
+		if r.resumed = ok; ok {
 			r.st = st
 			if err := r.st.RestoreRNG(r.pcg); err != nil {
 				return fail(err)
@@ -70,7 +68,7 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 			fmt.Fprintf(opt.Log, "%s has no checkpoint yet: starting from step 0\n", run)
 		}
 	}
-	if !found {
+	if !r.resumed {
 		if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
 			return fail(err)
 		}
