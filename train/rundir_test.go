@@ -10,7 +10,8 @@ import (
 
 // TestTransformerBadInputCreatesNothing: a transformer run whose image
 // folders fail their checks (empty, a corrupt image, an empty validation
-// folder after a good training folder) creates nothing: before, the run
+// folder after a good training folder) or whose device is missing creates
+// nothing: before, the run
 // directory was set up (best/ ckpt/ config.json tokens/) and then left.
 // A run killed before its first checkpoint then resumes from step 0 and
 // ends as an uninterrupted run does.
@@ -21,16 +22,18 @@ func TestTransformerBadInputCreatesNothing(t *testing.T) {
 	os.MkdirAll(empty, 0o755)
 	writeImages(t, corrupt, 3, 4)
 	os.WriteFile(filepath.Join(corrupt, "broken.png"), []byte("not a png"), 0o644)
-	cases := []struct{ name, train, val, want string }{
-		{"empty train", empty, cfg.ValDir, empty},
-		{"corrupt train", corrupt, cfg.ValDir, "broken.png"},
-		{"empty val", cfg.TrainDir, empty, empty},
+	cases := []struct{ name, train, val, device, want string }{
+		{"empty train", empty, cfg.ValDir, "", empty},
+		{"corrupt train", corrupt, cfg.ValDir, "", "broken.png"},
+		{"empty val", cfg.TrainDir, empty, "", empty},
+		// A device this machine lacks (no TensorFlow build here sees 99 GPUs).
+		{"missing device", cfg.TrainDir, cfg.ValDir, "/device:GPU:99", "GPU:99 is not available"},
 	}
 	for _, c := range cases {
 		bad := cfg
 		bad.TrainDir, bad.ValDir = c.train, c.val
 		out := filepath.Join(dir, "run-"+strings.ReplaceAll(c.name, " ", "-"))
-		_, err := TrainTransformer(context.Background(), bad, RunOptions{Out: out, Threads: 1, Log: log})
+		_, err := TrainTransformer(context.Background(), bad, RunOptions{Out: out, Threads: 1, Device: c.device, Log: log})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error naming %s", c.name, err, c.want)
 		}
@@ -88,5 +91,21 @@ func TestTransformerBadInputCreatesNothing(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "initialised the weights from") {
 		t.Errorf("the resumed warm start did not load the weights:\n%s", log.String())
+	}
+}
+
+// TestTokenizerMissingDeviceCreatesNothing: a device the machine lacks is
+// refused before the run directory is created.
+func TestTokenizerMissingDeviceCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeImages(t, filepath.Join(dir, "train"), 4, 1)
+	writeImages(t, filepath.Join(dir, "val"), 2, 2)
+	opt := RunOptions{Out: filepath.Join(dir, "run"), Threads: 1, Device: "/device:GPU:99"}
+	_, err := TrainTokenizer(context.Background(), tinyTokenizerConfig(dir), opt)
+	if err == nil || !strings.Contains(err.Error(), "GPU:99 is not available") {
+		t.Errorf("missing device: %v", err)
+	}
+	if _, serr := os.Stat(opt.Out); !os.IsNotExist(serr) {
+		t.Error("run directory created despite the missing device")
 	}
 }

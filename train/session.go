@@ -166,3 +166,18 @@ func (r *runSession) finish(opt RunOptions, validate, save func() error) error {
 	}
 	return save()
 }
+
+// checkDevice checks that opt.Device exists before a run creates anything,
+// with a session on an empty graph sized like the run's (TensorFlow sizes
+// its process-wide thread pools from the first session).
+func checkDevice(opt RunOptions) error {
+	if opt.Device == "" {
+		return nil
+	}
+	sess, err := tfmodel.NewSession(tf.NewGraph(), tfmodel.SessionOptions{Threads: opt.Threads})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	return sess.CheckDevice(opt.Device)
+}

@@ -70,6 +70,9 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
+	if err := checkDevice(opt); err != nil {
+		return res, inputErr(err)
+	}
 	// The warm-start checkpoint and the tokenizer must resolve before the
 	// run directory is created, so a bad path leaves nothing behind.
 	var initCkpt string
