@@ -54,7 +54,7 @@ type ExportOptions struct {
 	// Tags of the exported MetaGraphDef; nil means ["serve"].
 	Tags []string
 	// Overwrite replaces an existing output directory (atomically: the new
-	// export is complete before the old one is removed).
+	// export is complete before it is swapped in with one rename).
 	Overwrite bool
 	// Threads sizes the session that restores and saves the variables.
 	Threads int

@@ -90,10 +90,15 @@ func (sv *Saver) ready(sess *Session) error {
 // (e.g. "runs/x/ckpt-100" gives ckpt-100.index and
 // ckpt-100.data-00000-of-00001), creating the directory if needed.
 //
-// The write is atomic: SaveV2 writes into a temporary directory next to the
-// final files, the data file is renamed into place first and the .index last,
-// so a crash never leaves a half-written checkpoint under the final name (a
-// checkpoint exists once its .index does).
+// SaveV2 writes into a temporary directory next to the final files; the
+// data files are renamed into place first and the .index last, so a crash
+// never leaves a half-written checkpoint under the final name (a checkpoint
+// exists once its .index does). When prefix already holds a checkpoint, its
+// .index is removed before the new data lands, so a crash in between leaves
+// no checkpoint at prefix, never new data under the old index. Callers that
+// need readers to see the old checkpoint or the new one at every moment
+// save to a fresh prefix or directory and switch with one rename or one
+// pointer update (see RecordCheckpoint and atomicfile.ReplaceDir).
 func (sv *Saver) Save(sess *Session, prefix string) (err error) {
 	if err := sv.ready(sess); err != nil {
 		return err
@@ -136,12 +141,17 @@ func (sv *Saver) Save(sess *Session, prefix string) (err error) {
 		return fmt.Errorf("saving checkpoint %s: SaveV2 wrote no data file", prefix)
 	}
 	sort.Strings(data)
-	for _, name := range append(data, base+".index") {
-		src := filepath.Join(tmpDir, name)
-		if err := syncFile(src); err != nil {
+	files := append(data, base+".index")
+	for _, name := range files {
+		if err := syncFile(filepath.Join(tmpDir, name)); err != nil {
 			return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
 		}
-		if err := os.Rename(src, filepath.Join(dir, name)); err != nil {
+	}
+	if err := os.Remove(prefix + ".index"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
+	}
+	for _, name := range files {
+		if err := os.Rename(filepath.Join(tmpDir, name), filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("saving checkpoint %s: %w", prefix, err)
 		}
 	}
@@ -160,31 +170,27 @@ func (sv *Saver) Restore(sess *Session, prefix string) error {
 	if err := sv.ready(sess); err != nil {
 		return err
 	}
-	idx, err := readBundleIndex(prefix)
+	r, err := OpenCheckpoint(prefix)
 	if err != nil {
 		return err
 	}
-	sizes := make([]int64, idx.numShards)
-	for i := range sizes {
-		name := dataFile(prefix, i, idx.numShards)
-		st, err := os.Stat(name)
-		if err != nil {
-			return fmt.Errorf("checkpoint %s: data file missing: %w", prefix, err)
-		}
-		sizes[i] = st.Size()
+	defer r.Close()
+	if err := checkDataFiles(prefix); err != nil {
+		return err
 	}
 	var errs []error
 	for _, v := range sv.vars {
-		e, ok := idx.entries[v.Name]
+		e, ok, err := r.Lookup(v.Name)
 		switch {
+		case err != nil:
+			errs = append(errs, err)
 		case !ok:
-			errs = append(errs, fmt.Errorf("variable %q is not in the checkpoint (it has %d tensors)", v.Name, len(idx.entries)))
-		case e.dtype != v.DType:
-			errs = append(errs, fmt.Errorf("variable %q has dtype %s in the checkpoint, %s in the model", v.Name, dtypeName(e.dtype), dtypeName(v.DType)))
-		case !sameShape(e.shape, v.Shape):
-			errs = append(errs, fmt.Errorf("variable %q has shape %v in the checkpoint, %v in the model", v.Name, e.shape, v.Shape))
-		case e.offset+e.size > sizes[e.shard]:
-			errs = append(errs, fmt.Errorf("variable %q: %s is truncated", v.Name, dataFile(prefix, e.shard, idx.numShards)))
+			n, _ := r.Tensors()
+			errs = append(errs, fmt.Errorf("variable %q is not in the checkpoint (it has %d tensors)", v.Name, len(n)))
+		case e.DType != v.DType:
+			errs = append(errs, fmt.Errorf("variable %q has dtype %s in the checkpoint, %s in the model", v.Name, dtypeName(e.DType), dtypeName(v.DType)))
+		case !sameShape(e.Shape, v.Shape):
+			errs = append(errs, fmt.Errorf("variable %q has shape %v in the checkpoint, %v in the model", v.Name, e.Shape, v.Shape))
 		}
 	}
 	if len(errs) > 0 {
@@ -252,4 +258,40 @@ func syncDir(dir string) error {
 	}
 	_ = f.Sync()
 	return f.Close()
+}
+
+// checkDataFiles checks that every data shard of the checkpoint at prefix
+// exists (prefix.data-0000i-of-0000n), so that a missing file is reported
+// by name before RestoreV2 runs. Truncated or damaged data is reported by
+// RestoreV2 itself, which checks every tensor's size and checksum.
+func checkDataFiles(prefix string) error {
+	dir, base := filepath.Split(prefix)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", prefix, err)
+	}
+	have := map[string]bool{}
+	shards := 0
+	for _, e := range ents {
+		var i, n int
+		if rest, ok := strings.CutPrefix(e.Name(), base+".data-"); ok {
+			if _, err := fmt.Sscanf(rest, "%05d-of-%05d", &i, &n); err == nil && n > 0 {
+				have[e.Name()] = true
+				shards = max(shards, n)
+			}
+		}
+	}
+	if shards == 0 {
+		return fmt.Errorf("checkpoint %s: data file missing: no %s.data-* file", prefix, prefix)
+	}
+	for i := 0; i < shards; i++ {
+		name := fmt.Sprintf("%s.data-%05d-of-%05d", base, i, shards)
+		if !have[name] {
+			return fmt.Errorf("checkpoint %s: data file missing: %s", prefix, filepath.Join(dir, name))
+		}
+	}
+	return nil
 }

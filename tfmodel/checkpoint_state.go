@@ -14,6 +14,16 @@ import (
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
 )
 
+// The state file is a text-format CheckpointState proto. It is parsed and
+// written here by hand, not with google.golang.org/protobuf's prototext,
+// because no generated Go type for it exists to hand to prototext: the
+// message is defined in tensorflow/python/training/checkpoint_state.proto,
+// which the Go bindings (github.com/galeone/tensorflow/tensorflow/go, whose
+// core/protobuf packages hold the tensorflow/core protos only) do not
+// include, and the project does not vendor or generate protos of its own.
+// The format needed is small: two string fields, one per line, with C
+// escapes; other fields (timestamps) are skipped.
+
 // CheckpointStateFile is the name of the state file TensorFlow keeps in a
 // checkpoint directory.
 const CheckpointStateFile = "checkpoint"

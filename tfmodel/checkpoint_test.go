@@ -338,7 +338,16 @@ func TestRestoreDamagedFiles(t *testing.T) {
 		want   string
 	}{
 		{"data file missing", func(p string) error { return os.Remove(p + ".data-00000-of-00001") }, "data file missing"},
-		{"data file truncated", func(p string) error { return os.Truncate(p+".data-00000-of-00001", 100) }, "truncated"},
+		{"data file truncated", func(p string) error { return os.Truncate(p+".data-00000-of-00001", 100) }, "Read less bytes than requested"},
+		{"data file corrupt", func(p string) error {
+			f, err := os.OpenFile(p+".data-00000-of-00001", os.O_RDWR, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteAt([]byte{0x55}, 17)
+			return err
+		}, "hecksum"},
 		{"index corrupt", func(p string) error {
 			b, err := os.ReadFile(p + ".index")
 			if err != nil {
@@ -346,8 +355,8 @@ func TestRestoreDamagedFiles(t *testing.T) {
 			}
 			b[3] ^= 0xff
 			return os.WriteFile(p+".index", b, 0o644)
-		}, "checksum mismatch"},
-		{"index not a table", func(p string) error { return os.WriteFile(p+".index", []byte("not a checkpoint"), 0o644) }, "too short"},
+		}, "block checksum mismatch"},
+		{"index not a table", func(p string) error { return os.WriteFile(p+".index", []byte("not a checkpoint"), 0o644) }, "too short to be an sstable"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -359,10 +368,13 @@ func TestRestoreDamagedFiles(t *testing.T) {
 			if err := c.damage(prefix); err != nil {
 				t.Fatal(err)
 			}
+			other := otherValues(specs)
+			m.set(t, 0, other[0])
 			err := m.saver.Restore(m.sess, prefix)
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), prefix) {
 				t.Fatalf("error %v, want one mentioning %q and %s", err, c.want, prefix)
 			}
+			m.check(t, other) // a failed restore changes no variable
 		})
 	}
 }

@@ -23,6 +23,22 @@ type EncodeOptions struct {
 // the token cache to out (atomically). Training the transformer then reads
 // tokens, not pixels.
 func EncodeFolder(ctx context.Context, tok *pipeline.Tokenizer, dir, out string, opt EncodeOptions) (*dataset.TokenCache, error) {
+	c, err := EncodeImages(ctx, tok, dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := dataset.WriteTokenCache(out, c); err != nil {
+		return nil, err
+	}
+	if opt.Log != nil {
+		fmt.Fprintf(opt.Log, "encoded %d images of %s into %s\n", c.N, dir, out)
+	}
+	return c, nil
+}
+
+// EncodeImages encodes every image under dir with the tokenizer into a
+// token cache in memory.
+func EncodeImages(ctx context.Context, tok *pipeline.Tokenizer, dir string, opt EncodeOptions) (*dataset.TokenCache, error) {
 	if opt.Batch <= 0 {
 		opt.Batch = 64
 	}
@@ -86,11 +102,8 @@ func EncodeFolder(ctx context.Context, tok *pipeline.Tokenizer, dir, out string,
 			c.N += b.N
 		}
 	}
-	if err := dataset.WriteTokenCache(out, c); err != nil {
-		return nil, err
-	}
-	if opt.Log != nil {
-		fmt.Fprintf(opt.Log, "encoded %d images of %s into %s\n", c.N, dir, out)
+	if err := c.Validate(); err != nil {
+		return nil, inputErr(fmt.Errorf("tokens of %s: %w", dir, err))
 	}
 	return c, nil
 }

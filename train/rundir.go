@@ -39,37 +39,72 @@ func StatePath(prefix string) string { return prefix + ".json" }
 // ErrConfigMismatch is returned when a resumed run's config differs.
 var ErrConfigMismatch = errors.New("config differs from the run's config.json")
 
-// Init prepares the directory for a run with config cfg. A new run needs an
-// empty or missing directory (so a finished run is never overwritten by
+// Check reports, without creating or changing anything, whether Init would
+// accept the directory for a run with config cfg: a new run needs an empty
+// or missing directory (so a finished run is never overwritten by
 // accident); resume needs the directory with an equal config.json.
-func (d RunDir) Init(cfg interface{}, resume bool) error {
+func (d RunDir) Check(cfg interface{}, resume bool) error {
+	_, err := d.check(cfg, resume)
+	return err
+}
+
+func (d RunDir) check(cfg interface{}, resume bool) ([]byte, error) {
 	want, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want = append(want, '\n')
 	if resume {
 		have, err := os.ReadFile(d.Config())
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("--resume: %s has no config.json: nothing to resume", d)
+			return nil, fmt.Errorf("--resume: %s has no config.json: nothing to resume", d)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !bytes.Equal(canonical(have), canonical(want)) {
-			return fmt.Errorf("--resume: %s: %w:\n%s", d.Config(), ErrConfigMismatch, diffJSON(have, want))
+			return nil, fmt.Errorf("--resume: %s: %w:\n%s", d.Config(), ErrConfigMismatch, diffJSON(have, want))
 		}
-		return nil
+		return want, nil
 	}
-	if ents, err := os.ReadDir(string(d)); err == nil && len(ents) > 0 {
-		return fmt.Errorf("run directory %s is not empty: pass --resume to continue it, or choose another --out", d)
+	if ents, err := os.ReadDir(string(d)); err == nil {
+		for _, e := range ents {
+			// A temporary file of an interrupted Init does not count.
+			if !atomicfile.IsTemp(e.Name()) {
+				return nil, fmt.Errorf("run directory %s is not empty: pass --resume to continue it, or choose another --out", d)
+			}
+		}
 	}
-	for _, sub := range []string{string(d), d.CkptDir(), filepath.Dir(d.BestPrefix())} {
+	return want, nil
+}
+
+// Init prepares the directory for a run with config cfg (see Check). A new
+// run writes config.json first, then the subdirectories; a resumed run gets
+// back any subdirectory that is missing.
+func (d RunDir) Init(cfg interface{}, resume bool) error {
+	want, err := d.check(cfg, resume)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(string(d), 0o755); err != nil {
+		return err
+	}
+	// Before best/ is recreated: a best/ that an interrupted replace moved
+	// aside comes back.
+	if _, err := atomicfile.RemoveStale(string(d)); err != nil {
+		return err
+	}
+	if !resume {
+		if err := atomicfile.WriteFile(d.Config(), want, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, sub := range []string{d.CkptDir(), filepath.Dir(d.BestPrefix())} {
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			return err
 		}
 	}
-	return atomicfile.WriteFile(d.Config(), want, 0o644)
+	return nil
 }
 
 // ReadConfig decodes the run's config.json into cfg, rejecting unknown fields.

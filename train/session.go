@@ -25,16 +25,21 @@ type runSession struct {
 	events  *tfmodel.EventWriter
 	started time.Time
 	base    float64 // training seconds of earlier sittings
+	// resumed is set when a checkpoint was restored; false for a new run
+	// and for --resume of a run that had no checkpoint yet.
+	resumed bool
 }
 
 // openRunSession creates the session for graph g and either runs init (a
-// new run) or restores the latest checkpoint and trainer state (--resume).
+// new run, or --resume of a run that has no checkpoint yet) or restores the
+// latest checkpoint and trainer state (--resume), after removing what an
+// interrupted run left behind (see Checkpointer.Clean).
 func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, opt RunOptions) (*runSession, error) {
 	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads})
 	if err != nil {
 		return nil, err
 	}
-	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
+	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
 	r.rng = rand.New(r.pcg)
 	fail := func(err error) (*runSession, error) {
 		sess.Close()
@@ -44,15 +49,29 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 		return fail(err)
 	}
 	if opt.Resume {
-		if r.st, err = r.ck.RestoreLatest(sess); err != nil {
-			return fail(inputErr(err))
-		}
-		if err := r.st.RestoreRNG(r.pcg); err != nil {
+		if err := r.ck.Clean(); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, r.st.Step, r.st.Data)
-	} else if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
-		return fail(err)
+		st, ok, err := r.ck.RestoreLatest(sess)
+		if err != nil {
+			return fail(inputErr(err))
+		}
+		if r.resumed = ok; ok {
+			r.st = st
+			if err := r.st.RestoreRNG(r.pcg); err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(opt.Log, "resumed %s at step %d (%s)\n", run, r.st.Step, r.st.Data)
+		} else {
+			// Killed before its first checkpoint: start again from step 0,
+			// exactly as the fresh run did.
+			fmt.Fprintf(opt.Log, "%s has no checkpoint yet: starting from step 0\n", run)
+		}
+	}
+	if !r.resumed {
+		if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
+			return fail(err)
+		}
 	}
 	if r.events, err = tfmodel.NewEventWriter(run.Events()); err != nil {
 		return fail(err)
@@ -146,4 +165,19 @@ func (r *runSession) finish(opt RunOptions, validate, save func() error) error {
 		}
 	}
 	return save()
+}
+
+// checkDevice checks that opt.Device exists before a run creates anything,
+// with a session on an empty graph sized like the run's (TensorFlow sizes
+// its process-wide thread pools from the first session).
+func checkDevice(opt RunOptions) error {
+	if opt.Device == "" {
+		return nil
+	}
+	sess, err := tfmodel.NewSession(tf.NewGraph(), tfmodel.SessionOptions{Threads: opt.Threads})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	return sess.CheckDevice(opt.Device)
 }

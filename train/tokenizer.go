@@ -77,6 +77,9 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err != nil {
 		return res, inputErr(err)
 	}
+	if err := checkDevice(opt); err != nil {
+		return res, inputErr(err)
+	}
 	res.BestStep = -1
 	run := RunDir(opt.Out)
 	trainSet, err := dataset.OpenFolder(cfg.TrainDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})

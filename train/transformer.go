@@ -70,6 +70,9 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
+	if err := checkDevice(opt); err != nil {
+		return res, inputErr(err)
+	}
 	// The warm-start checkpoint and the tokenizer must resolve before the
 	// run directory is created, so a bad path leaves nothing behind.
 	var initCkpt string
@@ -82,12 +85,15 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
+	// Nothing is created until the inputs are checked: the run directory
+	// is checked, the tokens read or encoded in memory, and only then the
+	// run directory set up and the encoded tokens written into it.
 	run := RunDir(opt.Out)
-	if err := run.Init(cfg, opt.Resume); err != nil {
+	if err := run.Check(cfg, opt.Resume); err != nil {
 		tok.Close()
 		return res, inputErr(err)
 	}
-	trainTok, valTok, err := transformerTokens(ctx, cfg, run, tok, opt)
+	trainTok, valTok, writeTokens, err := transformerTokens(ctx, cfg, run, tok, opt)
 	if cerr := tok.Close(); err == nil {
 		err = cerr
 	}
@@ -100,6 +106,12 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 			return res, inputErr(fmt.Errorf("%s tokens are %dx%d grids of %d codes; the transformer wants %d positions of %d codes",
 				name, c.H, c.W, c.Codebook, n, cfg.Model.Codes))
 		}
+	}
+	if err := run.Init(cfg, opt.Resume); err != nil {
+		return res, inputErr(err)
+	}
+	if err := writeTokens(); err != nil {
+		return res, err
 	}
 	g, err := transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
 	if err != nil {
@@ -115,6 +127,13 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		}
 	}()
 	sess, st := rs.sess, &rs.st
+	if cfg.InitFrom != "" && !rs.resumed && initCkpt == "" {
+		// --resume of a warm-started run killed before its first
+		// checkpoint starts as the fresh run did.
+		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
+			return res, inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+	}
 	if initCkpt != "" {
 		if err := g.ModelSaver.Restore(sess, initCkpt); err != nil {
 			return res, inputErr(fmt.Errorf("--init-from: %w", err))
@@ -232,34 +251,52 @@ func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float3
 }
 
 // transformerTokens returns the training and validation token caches,
-// encoding the image folders into the run directory when no cache is given.
-func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, tok *pipeline.Tokenizer, opt RunOptions) (trainTok, valTok *dataset.TokenCache, err error) {
+// encoding the image folders (in memory) when no cache is given and the run
+// has none yet; write then saves those into the run's tokens/ folder, once
+// the run directory exists.
+func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, tok *pipeline.Tokenizer, opt RunOptions) (trainTok, valTok *dataset.TokenCache, write func() error, err error) {
 	dir := filepath.Join(string(run), "tokens")
 	paths := [2]string{cfg.TrainTokens, cfg.ValTokens}
 	srcs := [2]string{cfg.TrainDir, cfg.ValDir}
 	var caches [2]*dataset.TokenCache
+	var encoded []int
 	for i := range paths {
 		if paths[i] == "" {
 			paths[i] = filepath.Join(dir, [2]string{"train.tokens", "val.tokens"}[i])
 			if _, serr := os.Stat(paths[i]); serr != nil {
 				if srcs[i] == "" {
-					return nil, nil, inputErr(fmt.Errorf("no %s tokens: give a token cache or an image folder", [2]string{"training", "validation"}[i]))
+					return nil, nil, nil, inputErr(fmt.Errorf("no %s tokens: give a token cache or an image folder", [2]string{"training", "validation"}[i]))
 				}
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return nil, nil, err
+				c, err := EncodeImages(ctx, tok, srcs[i], EncodeOptions{SkipBad: opt.SkipBad, Flip: i == 0 && cfg.FlipTokens, Log: opt.Log})
+				if err != nil {
+					return nil, nil, nil, err
 				}
-				if _, err := EncodeFolder(ctx, tok, srcs[i], paths[i], EncodeOptions{SkipBad: opt.SkipBad, Flip: i == 0 && cfg.FlipTokens, Log: opt.Log}); err != nil {
-					return nil, nil, err
-				}
+				caches[i] = c
+				encoded = append(encoded, i)
+				continue
 			}
 		}
 		c, err := dataset.ReadTokenCache(paths[i])
 		if err != nil {
-			return nil, nil, inputErr(err)
+			return nil, nil, nil, inputErr(err)
 		}
 		caches[i] = c
 	}
-	return caches[0], caches[1], nil
+	write = func() error {
+		for _, i := range encoded {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			if err := dataset.WriteTokenCache(paths[i], caches[i]); err != nil {
+				return err
+			}
+			if opt.Log != nil {
+				fmt.Fprintf(opt.Log, "encoded %d images of %s into %s\n", caches[i].N, srcs[i], paths[i])
+			}
+		}
+		return nil
+	}
+	return caches[0], caches[1], write, nil
 }
 
 // transformerValidation holds fixed validation masks.
