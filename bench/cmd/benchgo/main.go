@@ -5,6 +5,7 @@
 //	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] ...
 //	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] ...
 //	benchgo matmul  [--n 2048] ...
+//	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
 //	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]
 //
 // Exit status: 0 on success, 2 for bad usage, 1 for other failures.
@@ -41,7 +42,7 @@ type usageError struct{ error }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: benchgo train|inpaint|matmul|dump [flags]")
+		fmt.Fprintln(stderr, "usage: benchgo train|inpaint|matmul|dump|preset [flags]")
 		return 2
 	}
 	fs := pflag.NewFlagSet("benchgo "+args[0], pflag.ContinueOnError)
@@ -97,6 +98,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			defer m.Close()
 			return bench.Inpaint(ctx, m, in, bench.InpaintOptions{Steps: *steps, Temperature: *temp, Warmup: *warmup, Iters: *iters, Seed: 1})
 		}
+	case "preset":
+		preset := fs.String("preset", "cpu", "transformer preset")
+		do = func() (interface{}, error) {
+			p, err := train.TransformerPreset(*preset)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			return map[string]interface{}{"model": p.Model, "train": p.Train}, nil
+		}
 	case "matmul":
 		n := fs.Int("n", 2048, "matrix side")
 		do = func() (interface{}, error) { return bench.Matmul(*n, *warmup, *iters, *threads) }
@@ -121,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return map[string]string{"dump": *out}, nil
 		}
 	default:
-		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, inpaint, matmul, dump)\n", args[0])
+		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, inpaint, matmul, dump, preset)\n", args[0])
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
