@@ -57,11 +57,7 @@ func LoadInputs(dataDir string, n, res int) (*Inputs, error) {
 		if err != nil {
 			return nil, err
 		}
-		img := image.NewRGBA(image.Rect(0, 0, res, res))
-		for p := 0; p < res*res; p++ {
-			copy(img.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
-			img.Pix[4*p+3] = 255
-		}
+		img := newRGBA(rgb, res)
 		m, _, err := inpaint.ReadMask(filepath.Join(dataDir, "mask64", row[mi]), res, res)
 		if err != nil {
 			return nil, err
@@ -72,4 +68,14 @@ func LoadInputs(dataDir string, n, res int) (*Inputs, error) {
 		in.Masks = append(in.Masks, m)
 	}
 	return in, nil
+}
+
+// newRGBA makes an opaque image of RGB bytes (HWC, res×res).
+func newRGBA(rgb []uint8, res int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, res, res))
+	for p := 0; p < res*res; p++ {
+		copy(img.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
+		img.Pix[4*p+3] = 255
+	}
+	return img
 }
