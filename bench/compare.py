@@ -5,6 +5,7 @@ exports the weights, dumps the Go outputs and runs the equality check
 first); run it directly only with those in place:
 
     bench/.venv/bin/python bench/compare.py --dump DIR [--rounds 3] [--smoke] ...
+    bench/.venv/bin/python bench/compare.py --from-json RESULTS.json [MORE.json ...]
 
 For every round and measurement it starts one Go process (bin/benchgo) and
 one PyTorch process (bench/torch_bench.py), alternating which goes first
@@ -57,7 +58,56 @@ def median_run(res):
     return statistics.median(res["seconds"])
 
 
+def table(raw, cpu, large, a):
+    """Prints the comparison as a Markdown table from raw results."""
+    def speed(m, side):
+        return statistics.median(x["units"] / median_run(x) for x in raw[m][side])
+
+    def ratio(m):
+        return statistics.median(
+            (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw[m]["go"], raw[m]["torch"]))
+
+    rounds = max(len(v["go"]) for v in raw.values())
+    print(f"threads {a['threads']} per side, {rounds} round(s), batch {a['batch']}; ratio = Go / PyTorch (median over rounds)")
+    print()
+    print("| measurement | Go | PyTorch | Go / PyTorch |")
+    print("| --- | --- | --- | --- |")
+    peak = {}
+    if "matmul" in raw:
+        peak = {s: speed("matmul", s) / 1e9 for s in ("go", "torch")}
+        print(f"| fp32 matmul {a['matmul_n']}² (GFLOP/s) | {peak['go']:.1f} | {peak['torch']:.1f} | {ratio('matmul'):.2f}x |")
+    for m, cfg in (("train-cpu", cpu), ("train-large", large)):
+        if m not in raw:
+            continue
+        f = 3 * fwd_flops(cfg)
+        g, t = speed(m, "go"), speed(m, "torch")
+        name = f"MVTM train step, dim {cfg['dim']}, {cfg['layers']} layers, {cfg['heads']} heads, MLP {cfg['mlp_dim']}"
+        print(f"| {name} (samples/s) | {g:.2f} | {t:.2f} | **{ratio(m):.2f}x** |")
+        pg = f" ({100 * g * f / 1e9 / peak['go']:.0f}% of Go's matmul peak)" if peak else ""
+        pt = f" ({100 * t * f / 1e9 / peak['torch']:.0f}% of PyTorch's)" if peak else ""
+        print(f"| … GFLOP/s ({f / 1e9:.2f} GFLOP per sample) | {g * f / 1e9:.1f}{pg} | {t * f / 1e9:.1f}{pt} | |")
+    if "inpaint" in raw:
+        g, t = speed("inpaint", "go"), speed("inpaint", "torch")
+        print(f"| inpainting, encode + {a['steps']} steps + decode (images/s) | {g:.2f} | {t:.2f} | **{ratio('inpaint'):.2f}x** |")
+        med = lambda side, k: statistics.median(x["extra"][k] for x in raw["inpaint"][side])
+        print(f"| … share of the loop outside the model (Go / Python+torch ops) | {100 * med('go', 'go_share'):.1f}% "
+              f"| {100 * med('torch', 'py_share'):.1f}% | |")
+        split = lambda side, loop: " / ".join(f"{med(side, k):.2f}" for k in ("encode_s", "predict_s", loop, "decode_s"))
+        print(f"| … s per batch: encode / transformer / loop outside it / decode | {split('go', 'go_loop_s')} "
+              f"| {split('torch', 'loop_s')} | |")
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--from-json":
+        # Re-print the table of earlier runs (several files: their measurements merged).
+        raw, cpu, large, a = {}, None, None, None
+        for path in sys.argv[2:]:
+            with open(path) as f:
+                d = json.load(f)
+            raw.update(d["raw"])
+            cpu, large, a = d["cpu"], d["large"], d["args"]
+        table(raw, cpu, large, a)
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dump", required=True, help="benchgo dump directory with tokenizer.npz and transformer.npz")
     ap.add_argument("--model", default="models/catfaces64")
@@ -134,41 +184,11 @@ def main():
                 print(f"round {r + 1}/{a.rounds} {m:11s} {side:5s} median {median_run(res):.4f} s/run "
                       f"({rate}; process wall {res['wall']:.1f} s)", flush=True)
 
-    def speed(m, side):
-        return statistics.median(x["units"] / median_run(x) for x in raw[m][side])
-
-    def ratio(m):
-        return statistics.median(
-            (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw[m]["go"], raw[m]["torch"]))
-
-    print()
-    print(f"threads {a.threads} per side, {a.rounds} round(s), batch {a.batch}; ratio = Go / PyTorch (median over rounds)")
-    print()
-    print("| measurement | Go | PyTorch | Go / PyTorch |")
-    print("| --- | --- | --- | --- |")
-    peak = {}
-    if "matmul" in raw:
-        peak = {s: speed("matmul", s) / 1e9 for s in ("go", "torch")}
-        print(f"| fp32 matmul {a.matmul_n}² (GFLOP/s) | {peak['go']:.1f} | {peak['torch']:.1f} | {ratio('matmul'):.2f}x |")
-    for m, cfg in (("train-cpu", cpu), ("train-large", large)):
-        if m not in raw:
-            continue
-        f = 3 * fwd_flops(cfg)
-        g, t = speed(m, "go"), speed(m, "torch")
-        name = f"MVTM train step, dim {cfg['dim']}, {cfg['layers']} layers, {cfg['heads']} heads, MLP {cfg['mlp_dim']}"
-        print(f"| {name} (samples/s) | {g:.2f} | {t:.2f} | **{ratio(m):.2f}x** |")
-        pg = f" ({100 * g * f / 1e9 / peak['go']:.0f}% of Go's matmul peak)" if peak else ""
-        pt = f" ({100 * t * f / 1e9 / peak['torch']:.0f}% of PyTorch's)" if peak else ""
-        print(f"| … GFLOP/s ({3 * fwd_flops(cfg) / 1e9:.2f} GFLOP per sample) | {g * f / 1e9:.1f}{pg} | {t * f / 1e9:.1f}{pt} | |")
-    if "inpaint" in raw:
-        g, t = speed("inpaint", "go"), speed("inpaint", "torch")
-        print(f"| inpainting, encode + {a.steps} steps + decode (images/s) | {g:.2f} | {t:.2f} | **{ratio('inpaint'):.2f}x** |")
-        ge = statistics.median(x["extra"]["go_share"] for x in raw["inpaint"]["go"])
-        te = statistics.median(x["extra"]["py_share"] for x in raw["inpaint"]["torch"])
-        print(f"| … share of the loop outside the model (Go / Python+torch ops) | {100 * ge:.1f}% | {100 * te:.1f}% | |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"args": vars(a), "cpu": cpu, "large": large, "raw": raw}, f, indent=1)
+    print()
+    table(raw, cpu, large, vars(a))
     return 0
 
 
