@@ -108,7 +108,7 @@ func TestDumpWritesArrays(t *testing.T) {
 	}
 	want := map[string]int64{ // bytes
 		"images": 2 * 16 * 16 * 3 * 4, "holes": 2 * 16 * 16, "ids": 2 * 16 * 4,
-		"tokens": 2 * 16 * 4, "logits": 2 * 16 * 16 * 4, "decoded": 2 * 16 * 16 * 3 * 4,
+		"tokens": 2 * 16 * 4, "logits": 2 * 16 * 16 * 4, "decoded": 2 * 16 * 16 * 3 * 4, "filled": 2 * 16 * 4,
 	}
 	for name, size := range want {
 		st, err := os.Stat(filepath.Join(dir, name+".bin"))
@@ -127,8 +127,11 @@ func TestDumpWritesArrays(t *testing.T) {
 // TestMirrorMatches checks the PyTorch mirror (bench/mirror.py) against the
 // shipped model's Go outputs to 1e-4. It needs the bench venv (made by
 // bench/compare.sh), the TF venv (MASKGIT_VENV) and the data set
-// (MASKGIT_SHARED); it skips without them.
+// (MASKGIT_SHARED); it skips without them, and with -short.
 func TestMirrorMatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the mirror check starts TF Python and PyTorch")
+	}
 	bpy, _ := filepath.Abs(".venv/bin/python")
 	tfVenv := os.Getenv("MASKGIT_VENV")
 	data := filepath.Join(os.Getenv("MASKGIT_SHARED"), "data", "catfaces64")

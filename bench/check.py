@@ -89,6 +89,14 @@ def main():
                    f"{diff:.3g}", diff <= args.tol, f" (max |logit| {scale:.3g}; {logits.shape[0]} grids)")
             agree = float((logits.argmax(-1) == a["logits"].argmax(-1)).mean())
             print(f"     argmax agreement {agree:.6f}")
+        if "filled" in a:
+            # The decoding loop without randomness (argmax, temperature 0) on the same grids.
+            cur = torch.from_numpy(a["tokens"].astype(np.int64))
+            mirror.decode_loop(tr, cur, man.get("steps", 8), 0.0, None)
+            diff = cur.numpy() != a["filled"]
+            report(f"decoding loop ({man.get('steps', 8)} steps, argmax, temperature 0): tokens differing",
+                   f"{int(diff.sum())} of {diff.size}", not diff.any(),
+                   f" ({int((~diff.any(1)).sum())} of {diff.shape[0]} grids identical)")
     print("mirror check:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -7,9 +7,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
 	"github.com/maskgit-go/maskgit/pipeline"
 )
+
+// DumpSteps is the number of decoding steps of the dump's "filled" tokens.
+const DumpSteps = 8
 
 // Array describes one raw little-endian array file of a dump.
 type Array struct {
@@ -23,6 +27,7 @@ type Manifest struct {
 	Model  string           `json:"model"`
 	Names  []string         `json:"names"`
 	MaskID int32            `json:"mask_id"`
+	Steps  int              `json:"steps"` // of "filled"
 	Arrays map[string]Array `json:"arrays"`
 }
 
@@ -37,6 +42,9 @@ type Manifest struct {
 //	                                m−1 images, then an all-[MASK] grid
 //	logits    float32 [m, G·G, K]   the transformer's logits for tokens
 //	decoded   float32 [n, R, R, 3]  the tokenizer's reconstruction of ids
+//	filled    int32   [m, G·G]      tokens after inpaint.Decoder on tokens
+//	                                (DumpSteps cosine steps, argmax,
+//	                                temperature 0: no randomness)
 //
 // m is min(n, maxLogits−1)+1.
 func Dump(ctx context.Context, m *pipeline.Model, modelDir string, in *Inputs, maxLogits int, dir string) error {
@@ -79,6 +87,24 @@ func Dump(ctx context.Context, m *pipeline.Model, modelDir string, in *Inputs, m
 	if err != nil {
 		return err
 	}
+	dcfg := inpaint.DefaultConfig()
+	dcfg.Steps, dcfg.Temperature, dcfg.Batch = DumpSteps, 0, rows+1
+	dec, err := inpaint.NewDecoder(m.DecodeConfig(dcfg))
+	if err != nil {
+		return err
+	}
+	dins := make([]inpaint.Input, rows+1)
+	for i := range dins {
+		dins[i] = inpaint.Input{Tokens: tokens[i*g : (i+1)*g]}
+	}
+	filledRes, err := dec.Decode(ctx, m.Transformer, dins)
+	if err != nil {
+		return err
+	}
+	filled := make([]int32, 0, len(tokens))
+	for _, r := range filledRes {
+		filled = append(filled, r.Tokens...)
+	}
 	holes := make([]uint8, 0, n*res*res)
 	for _, mk := range in.Masks {
 		for _, h := range mk.Hole {
@@ -90,7 +116,7 @@ func Dump(ctx context.Context, m *pipeline.Model, modelDir string, in *Inputs, m
 		}
 	}
 	r, k := int64(res), m.Transformer.Cfg.Codes
-	man := Manifest{Model: modelDir, Names: in.Names, MaskID: maskID, Arrays: map[string]Array{}}
+	man := Manifest{Model: modelDir, Names: in.Names, MaskID: maskID, Steps: DumpSteps, Arrays: map[string]Array{}}
 	write := func(name, dtype string, data interface{}, shape ...int64) error {
 		a := Array{File: name + ".bin", DType: dtype, Shape: shape}
 		f, err := os.Create(filepath.Join(dir, a.File))
@@ -119,6 +145,7 @@ func Dump(ctx context.Context, m *pipeline.Model, modelDir string, in *Inputs, m
 		{"tokens", "int32", tokens, []int64{m1, int64(g)}},
 		{"logits", "float32", logits, []int64{m1, int64(g), k}},
 		{"decoded", "float32", decoded, []int64{nn, r, r, 3}},
+		{"filled", "int32", filled, []int64{m1, int64(g)}},
 	} {
 		if err := write(w.name, w.dtype, w.data, w.shape...); err != nil {
 			return err

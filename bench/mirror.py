@@ -315,21 +315,17 @@ def token_mask(holes, grid):
 
 
 @torch.no_grad()
-def inpaint(tok, tr, images, holes, steps, temperature, generator):
-    """The Go pipeline's inpainting on a batch: encode; T cosine steps of
-    MaskGIT decoding (argmax, confidence = log p + annealed Gumbel noise, the
-    count schedule of inpaint.KeepMasked, only images with masked tokens sent
-    to the transformer); decode; hard composite (known pixels kept).
-    Returns (images, timings dict)."""
+def decode_loop(tr, cur, steps, temperature, generator):
+    """MaskGIT decoding as inpaint.Decoder does it, batched: T cosine steps;
+    argmax predictions; confidence = log p + Gumbel noise scaled by
+    temperature·(1 − (t+1)/T) (none at the last step); each step fixes the
+    most confident masked tokens down to the inpaint.KeepMasked count; only
+    images that still have masked tokens are sent to the transformer.
+    cur int64 [B, N] with [MASK] = K is updated in place; returns the time
+    spent in the transformer."""
     import time
-    k = tr.cfg["codes"]
-    mask_id = k
-    t0 = time.perf_counter()
-    ids = tok.encode(images)
-    t1 = time.perf_counter()
-    tm = token_mask(holes, tok.cfg["grid"])
-    cur = torch.where(tm, torch.full_like(ids, mask_id), ids)
-    unknown0 = tm.sum(1)
+    mask_id = tr.cfg["codes"]
+    unknown0 = (cur == mask_id).sum(1)
     unknown = unknown0.clone()
     n = cur.shape[1]
     ar = torch.arange(n).expand(cur.shape[0], n)
@@ -359,11 +355,26 @@ def inpaint(tok, tr, images, holes, steps, temperature, generator):
             keep = torch.floor(u0.double() * g).long()
             keep = torch.minimum(torch.clamp(keep, min=1), ut - 1)
             keep = torch.where(ut <= 1, torch.zeros_like(keep), keep)
+        # Most confident first, ties in position order (as the Go stable sort).
         order = torch.argsort(conf, dim=1, descending=True, stable=True)
         rank = torch.empty_like(order).scatter_(1, order, ar[: len(active)])
         fix = masked & (rank < (ut - keep)[:, None])
         cur[active] = torch.where(fix, pred, c)
         unknown[active] = keep
+    return predict
+
+
+@torch.no_grad()
+def inpaint(tok, tr, images, holes, steps, temperature, generator):
+    """The Go pipeline's inpainting on a batch: encode, decode_loop, decode,
+    hard composite (known pixels kept). Returns (images, timings dict)."""
+    import time
+    t0 = time.perf_counter()
+    ids = tok.encode(images)
+    t1 = time.perf_counter()
+    tm = token_mask(holes, tok.cfg["grid"])
+    cur = torch.where(tm, torch.full_like(ids, tr.cfg["codes"]), ids)
+    predict = decode_loop(tr, cur, steps, temperature, generator)
     t2 = time.perf_counter()
     out = tok.decode(cur)
     out = torch.where(holes[..., None], out, images)

@@ -6,7 +6,7 @@
 //	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] ...
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
-//	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]
+//	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]   (outputs for bench/check.py)
 //
 // Exit status: 0 on success, 2 for bad usage, 1 for other failures.
 package main
