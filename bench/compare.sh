@@ -7,7 +7,7 @@
 #    (./build.sh venv) unless MASKGIT_VENV points at one;
 # 2. builds bin/benchgo against libtensorflow (./build.sh env);
 # 3. exports the model's checkpoints to .npz with TF Python (bench/export_weights.py), dumps the Go
-#    model's tokens, logits and reconstructions for 32 test images (benchgo dump), and checks the
+#    model's tokens, logits and reconstructions for 32 (or --batch) test images (benchgo dump), and checks the
 #    PyTorch mirror against them (bench/check.py: exits non-zero on a mismatch > 1e-4);
 # 4. runs the measurements interleaved, Go then PyTorch (order alternating per round), 2 threads
 #    each, and prints the table (bench/compare.py).
@@ -40,12 +40,19 @@ eval "$(./build.sh env)"
 log "building bin/benchgo"
 go build -o bin/benchgo ./bench/cmd/benchgo
 
+# The dump holds the PyTorch side's inpainting inputs too: as many images as the batch.
+N=32; prev=""
+for arg in "$@"; do
+  case "$arg" in --batch=*) N="${arg#--batch=}" ;; esac
+  [ "$prev" = "--batch" ] && N="$arg"
+  prev="$arg"
+done
 mkdir -p "$OUT"
 for part in tokenizer transformer; do
   "$TFPY/bin/python" bench/export_weights.py "$MODEL/$part/best/model" "$OUT/$part.npz" >&2
 done
 log "Go outputs for the equality check"
-bin/benchgo dump --model "$MODEL" --data "$DATA" --n 32 --out "$OUT" --threads 2 >/dev/null 2>>"$OUT/compare.log"
+bin/benchgo dump --model "$MODEL" --data "$DATA" --n "$N" --out "$OUT" --threads 2 >/dev/null 2>>"$OUT/compare.log"
 log "checking the PyTorch mirror against them"
 "$BVENV/bin/python" bench/check.py "$OUT" "$MODEL"
 log "measurements (interleaved)"
