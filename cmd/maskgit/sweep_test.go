@@ -4,8 +4,11 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/maskgit-go/maskgit/pipeline"
 )
 
 func TestSweepCommand(t *testing.T) {
@@ -30,6 +33,10 @@ func TestSweepCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	index := "index,test_file,mask,masked_image,hole_fraction\n0,a.png,mask_000.png,image_000.png,0.1\n1,b.png,mask_001.png,image_001.png,0.1\n"
+	if err := os.WriteFile(filepath.Join(data, "test_index.csv"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(t.TempDir(), "sweep")
 	code, stdout, stderr := runCLI(t, "sweep", "--model", model, "--data", data, "--out", out,
 		"--schedules", "cosine,linear", "--totals", "2", "--sweet-spots", "1,2,3", "--weights", weights,
@@ -47,14 +54,27 @@ func TestSweepCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2 schedules × sweet spots {1, 2} (3 > T = 2 is skipped), plus the header.
-	if len(recs) != 5 || strings.Join(recs[0], ",") != "schedule,total_iter,sweet_spot,fid,seconds_per_image" {
+	if len(recs) != 5 || strings.Join(recs[0], ",") != "schedule,total_iter,sweet_spot,composite,fid,hole_psnr_db,seconds_per_image" {
 		t.Fatalf("sweep.csv: %v", recs)
+	}
+	for _, r := range recs[1:] {
+		if r[3] != "residual" {
+			t.Errorf("composite %q, want the default residual", r[3])
+		}
+		if psnr, err := strconv.ParseFloat(r[5], 64); err != nil || psnr <= 0 || psnr > 100 {
+			t.Errorf("hole PSNR %q", r[5])
+		}
+	}
+	// The best setting is written as model settings.
+	best, found, err := pipeline.ReadSettings(out)
+	if err != nil || !found || best.TotalIter != 2 || !strings.Contains(best.Note, "FID") {
+		t.Errorf("best settings %+v, %v, %v", best, found, err)
 	}
 	if recs[1][0] != "cosine" || recs[1][2] != "1" || recs[4][0] != "linear" || recs[4][2] != "2" {
 		t.Errorf("rows %v", recs[1:])
 	}
 	// The single step is run once and reported for both schedules.
-	if recs[3][0] != "linear" || recs[3][2] != "1" || recs[3][3] != recs[1][3] {
+	if recs[3][0] != "linear" || recs[3][2] != "1" || recs[3][4] != recs[1][4] {
 		t.Errorf("linear single step %v, want the cosine single step's FID %v", recs[3], recs[1])
 	}
 	if _, err := os.Stat(filepath.Join(out, "linear_T2_s1")); err == nil {
@@ -67,5 +87,8 @@ func TestSweepCommand(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "sweep", "--model", model, "--data", data, "--out", out, "--sweet-spots", "0"); code != 2 || !strings.Contains(stderr, "sweet-spots") {
 		t.Errorf("bad sweet spots: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "sweep", "--model", model, "--data", data, "--out", out, "--composites", "residual,feather"); code != 2 || !strings.Contains(stderr, "--composites") {
+		t.Errorf("bad composites: %d %q", code, stderr)
 	}
 }
