@@ -28,6 +28,10 @@ type TransformerConfig struct {
 	Seed  uint64                  `json:"seed"`
 	// MaskSchedule is γ for drawing training masks (an inpaint schedule name).
 	MaskSchedule string `json:"mask_schedule"`
+	// StrokeMasks is the share of training images masked with brush
+	// strokes shaped like inpainting's masks instead of random tokens (see
+	// TrainMasks); 0 for random tokens only.
+	StrokeMasks float64 `json:"stroke_masks,omitempty"`
 	// TokenizerDir is the tokenizer run directory the tokens come from.
 	TokenizerDir string `json:"tokenizer_dir"`
 	// TrainTokens and ValTokens are token caches (maskgit encode); when
@@ -66,6 +70,9 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
+	if !(cfg.StrokeMasks >= 0 && cfg.StrokeMasks <= 1) {
+		return res, inputErr(fmt.Errorf("--stroke-masks must be in [0, 1], got %v", cfg.StrokeMasks))
+	}
 	sched, err := cfg.LR.Build(cfg.Steps)
 	if err != nil {
 		return res, inputErr(err)
@@ -93,6 +100,8 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		tok.Close()
 		return res, inputErr(err)
 	}
+	trainMasks := TrainMasks{Gamma: gamma, MaskID: cfg.Model.MaskID(), Strokes: cfg.StrokeMasks,
+		Res: int(tok.Cfg.Resolution), Grid: int(tok.Cfg.Grid)}
 	trainTok, valTok, writeTokens, err := transformerTokens(ctx, cfg, run, tok, opt)
 	if cerr := tok.Close(); err == nil {
 		err = cerr
@@ -174,7 +183,10 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 			return res, err
 		}
 		b := it.Next()
-		input, weight := MaskTokens(b.Tokens, b.N, n, cfg.Model.MaskID(), gamma, rs.rng)
+		input, weight, err := trainMasks.Draw(b.Tokens, b.N, rs.rng)
+		if err != nil {
+			return res, err
+		}
 		feeds, err := mvtmFeeds(g, b.Tokens, input, weight, b.N, n)
 		if err != nil {
 			return res, err

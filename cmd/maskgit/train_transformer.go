@@ -29,6 +29,7 @@ func trainCommand() command {
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images, encoded once when --val-tokens is not given")
 			initFrom := fs.String("init-from", "", "start from the weights of this transformer run or model directory (fresh optimizer, schedule and step count)")
 			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
+			strokes := fs.Float64("stroke-masks", -1, "share of training images masked with brush strokes like inpainting's instead of random tokens, 0…1 (default: the preset's)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -51,6 +52,12 @@ func trainCommand() command {
 				cfg.InitFrom = *initFrom
 				if *maskSched != "" {
 					cfg.MaskSchedule = *maskSched
+				}
+				if fs.Changed("stroke-masks") {
+					if !(*strokes >= 0 && *strokes <= 1) {
+						return badInput("--stroke-masks must be in [0, 1], got %v", *strokes)
+					}
+					cfg.StrokeMasks = *strokes
 				}
 				if err := sf.apply(&cfg.Steps, &cfg.Batch, &cfg.LR, &cfg.Seed); err != nil {
 					return err
