@@ -8,6 +8,7 @@ require (
 	github.com/nlpodyssey/gopickle v0.3.0
 	github.com/spf13/pflag v1.0.10
 	golang.org/x/image v0.48.0
+	golang.org/x/sys v0.50.0
 	gonum.org/v1/gonum v0.17.0
 	google.golang.org/protobuf v1.28.1
 )
