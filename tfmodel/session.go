@@ -9,6 +9,7 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	cfg "github.com/galeone/tensorflow/tensorflow/go/core/protobuf/for_core_protos_go_proto"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -24,6 +25,14 @@ type SessionOptions struct {
 	// GPUAllowGrowth makes TensorFlow allocate GPU memory as needed instead of
 	// reserving nearly all of it at start.
 	GPUAllowGrowth bool
+	// BFloat16 turns on Grappler's oneDNN auto mixed precision
+	// (RewriterConfig.auto_mixed_precision_onednn_bfloat16): matmuls and
+	// friends run in bfloat16 on CPUs with AVX512_BF16/AMX, variables stay
+	// float32. Measured slower for the transformer's training step on this
+	// project's CPU (docs/benchmarks.md), so off everywhere by default.
+	BFloat16 bool
+	// XLA turns on XLA auto-clustering (global_jit_level ON_1, CPU included).
+	XLA bool
 }
 
 // ConfigProto returns the serialized tensorflow.ConfigProto for o.
@@ -38,6 +47,20 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 	}
 	if o.GPUAllowGrowth {
 		c.GpuOptions = &cfg.GPUOptions{AllowGrowth: true}
+	}
+	if o.BFloat16 || o.XLA {
+		c.GraphOptions = &cfg.GraphOptions{}
+		if o.BFloat16 {
+			// auto_mixed_precision_onednn_bfloat16 is field 31 of
+			// RewriterConfig, newer than these generated protos (their field
+			// 25, auto_mixed_precision_mkl, is its deprecated alias).
+			rw := &cfg.RewriterConfig{}
+			rw.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 31, protowire.VarintType), uint64(cfg.RewriterConfig_ON)))
+			c.GraphOptions.RewriteOptions = rw
+		}
+		if o.XLA {
+			c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
+		}
 	}
 	b, err := proto.Marshal(c)
 	if err != nil {
