@@ -9,7 +9,6 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	cfg "github.com/galeone/tensorflow/tensorflow/go/core/protobuf/for_core_protos_go_proto"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -17,7 +16,9 @@ import (
 // defaults.
 type SessionOptions struct {
 	// Threads sets both the intra-op and inter-op thread pool sizes; 0 lets
-	// TensorFlow choose (one thread per core).
+	// TensorFlow choose (one thread per core). TensorFlow sizes these pools
+	// once per process, from its first session: NewSession gives every
+	// later session the first one's size whatever it asks (see SetThreads).
 	Threads int
 	// AllowSoftPlacement lets TensorFlow run an op on the CPU when the device
 	// it was placed on has no kernel for it.
@@ -51,12 +52,7 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 	if o.BFloat16 || o.XLA {
 		c.GraphOptions = &cfg.GraphOptions{}
 		if o.BFloat16 {
-			// auto_mixed_precision_onednn_bfloat16 is field 31 of
-			// RewriterConfig, newer than these generated protos (their field
-			// 25, auto_mixed_precision_mkl, is its deprecated alias).
-			rw := &cfg.RewriterConfig{}
-			rw.ProtoReflect().SetUnknown(protowire.AppendVarint(protowire.AppendTag(nil, 31, protowire.VarintType), uint64(cfg.RewriterConfig_ON)))
-			c.GraphOptions.RewriteOptions = rw
+			c.GraphOptions.RewriteOptions = &cfg.RewriterConfig{AutoMixedPrecisionOnednnBfloat16: cfg.RewriterConfig_ON}
 		}
 		if o.XLA {
 			c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
@@ -67,6 +63,67 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 		return nil, fmt.Errorf("session options: %w", err)
 	}
 	return b, nil
+}
+
+// threadPools mirrors the one piece of process-wide state TensorFlow has
+// that sessions depend on: its intra-op and inter-op thread pools are
+// created with the first session of the process and shared by all later
+// ones. It is the package's only global, because TensorFlow's is one.
+var threadPools struct {
+	mu      sync.Mutex
+	sized   bool
+	threads int
+}
+
+// SetThreads fixes the size of TensorFlow's thread pools for this process
+// (n threads each; 0 means one per core) before any session exists; every
+// session NewSession creates afterwards gets that size. Call it once at
+// program start. It returns an error if n is negative or the pools were
+// already sized differently (by an earlier SetThreads or session).
+func SetThreads(n int) error {
+	if n < 0 {
+		return fmt.Errorf("tfmodel: SetThreads(%d): want >= 0", n)
+	}
+	threadPools.mu.Lock()
+	defer threadPools.mu.Unlock()
+	if threadPools.sized && threadPools.threads != n {
+		return fmt.Errorf("tfmodel: TensorFlow's thread pools are already sized for %s; cannot resize them to %s",
+			threadsName(threadPools.threads), threadsName(n))
+	}
+	threadPools.sized, threadPools.threads = true, n
+	return nil
+}
+
+// Threads reports the size of TensorFlow's thread pools in this process (0:
+// one per core) and whether it is fixed yet (by SetThreads or a session).
+func Threads() (n int, fixed bool) {
+	threadPools.mu.Lock()
+	defer threadPools.mu.Unlock()
+	return threadPools.threads, threadPools.sized
+}
+
+func threadsName(n int) string {
+	if n == 0 {
+		return "one thread per core"
+	}
+	return fmt.Sprintf("%d threads", n)
+}
+
+// ProcessConfigProto is ConfigProto with Threads replaced by the process's
+// pool size, which it fixes to o.Threads if no session has yet: what
+// NewSession uses. Sessions made outside NewSession (tf.LoadSavedModel)
+// must be configured with it.
+func (o SessionOptions) ProcessConfigProto() ([]byte, error) {
+	if o.Threads < 0 {
+		return nil, fmt.Errorf("session options: Threads = %d, want >= 0", o.Threads)
+	}
+	threadPools.mu.Lock()
+	if !threadPools.sized {
+		threadPools.sized, threadPools.threads = true, o.Threads
+	}
+	o.Threads = threadPools.threads
+	threadPools.mu.Unlock()
+	return o.ConfigProto()
 }
 
 // Session runs one graph. Its methods return errors instead of panicking,
@@ -84,12 +141,13 @@ type Session struct {
 // ErrSessionClosed is returned by Run and ListDevices after Close.
 var ErrSessionClosed = errors.New("tfmodel: session is closed")
 
-// NewSession creates a session for g.
+// NewSession creates a session for g. Its thread pools are the process's
+// (see SessionOptions.Threads and SetThreads).
 func NewSession(g *tf.Graph, opts SessionOptions) (*Session, error) {
 	if g == nil {
 		return nil, errors.New("tfmodel: NewSession: nil graph")
 	}
-	conf, err := opts.ConfigProto()
+	conf, err := opts.ProcessConfigProto()
 	if err != nil {
 		return nil, err
 	}

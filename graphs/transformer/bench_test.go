@@ -6,7 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +40,9 @@ func benchVariants(threads int) []benchVariant {
 		{"new", buildOptions{}, so},
 		{"new_bf16", buildOptions{}, bf16},
 		{"new_xla", buildOptions{}, xla},
+		// XLA compiles per input shape: the masked-only loss has a new
+		// shape every batch, the dense one a fixed shape.
+		{"qkv_2d_xla", buildOptions{denseLoss: true}, xla},
 	}
 }
 
@@ -105,13 +110,15 @@ func benchBatch(b *testing.B, cfg Config, B int, rng *rand.Rand) map[string]*tf.
 
 // BenchmarkTrainStep times training steps of the cpu preset's transformer
 // (batch 32, dropout 0.1, 2 threads) for each benchVariant, interleaved
-// round by round in one process (b.N rounds of one step per variant after
-// two warm-up steps each), so that a machine loaded by other work slows
-// them alike: compare the reported ratios, not the absolute rates.
-// MASKGIT_BENCH_VARIANTS (comma-separated names) selects variants;
-// MASKGIT_BENCH_CONFIG=tiny runs a small model instead.
+// round by round in one process (b.N × MASKGIT_BENCH_ROUNDS (default 3)
+// rounds of one step per variant, after MASKGIT_BENCH_WARMUP (default 2)
+// warm-up steps each; XLA compiles in its first few), so that a
+// machine loaded by other work slows them alike: compare the reported
+// ratios, not the absolute rates. Run it with -benchtime 1x (graphs are
+// built and warmed up per b.N). MASKGIT_BENCH_VARIANTS (comma-separated
+// names) selects variants; MASKGIT_BENCH_CONFIG=tiny runs a small model.
 //
-//	go test -run '^$' -bench TrainStep -benchtime 4x ./graphs/transformer/
+//	go test -run '^$' -bench TrainStep -benchtime 1x ./graphs/transformer/
 func BenchmarkTrainStep(b *testing.B) {
 	cfg := Config{Codes: 1024, Positions: 256, Dim: 192, Layers: 4, Heads: 8, MLPDim: 768, Dropout: 0.1}
 	batchSize := 32
@@ -140,6 +147,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		elapsed time.Duration
 		losses  []float64
 		ops     int
+		cpu     time.Duration // process CPU time (user + system) in the steps
 	}
 	var rs []*running
 	for _, v := range variants {
@@ -170,40 +178,65 @@ func BenchmarkTrainStep(b *testing.B) {
 		seed, _ := tf.NewTensor([]int64{1, int64(k)})
 		feeds := map[tf.Output]*tf.Tensor{r.g.Input: bt["input"], r.g.Target: bt["target"], r.g.Weight: bt["weight"],
 			r.g.LR: lr, r.g.Rate: rate, r.g.Seed: seed}
+		cpu0 := cpuTime(b)
 		start := time.Now()
 		out, err := r.sess.Run(feeds, []tf.Output{r.g.Loss, r.g.Accuracy, r.g.GradNorm}, []*tf.Operation{r.g.Step})
 		if err != nil {
 			b.Fatalf("%s: %v", r.name, err)
 		}
 		d := time.Since(start)
+		r.cpu += cpuTime(b) - cpu0
 		r.losses = append(r.losses, float64(out[0].Value().(float32)))
 		return d
 	}
-	for k := 0; k < 2; k++ {
+	warmup := 2
+	if v, err := strconv.Atoi(os.Getenv("MASKGIT_BENCH_WARMUP")); err == nil && v >= 0 {
+		warmup = v
+	}
+	for k := 0; k < warmup; k++ {
 		for _, r := range rs {
 			step(r, k)
 		}
 	}
+	rounds := 3
+	if v, err := strconv.Atoi(os.Getenv("MASKGIT_BENCH_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for i := 0; i < b.N*rounds; i++ {
 		// Rotate the order each round so no variant always follows another.
 		for j := range rs {
 			r := rs[(i+j)%len(rs)]
-			r.elapsed += step(r, i+2)
+			r.elapsed += step(r, i+warmup)
 		}
 	}
 	b.StopTimer()
-	base := 0.0
+	base, baseCPU := 0.0, 0.0
 	for _, r := range rs {
-		perSec := float64(b.N*batchSize) / r.elapsed.Seconds()
+		samples := float64(b.N * rounds * batchSize)
+		perSec, perCPU := samples/r.elapsed.Seconds(), samples/r.cpu.Seconds()
 		if base == 0 {
-			base = perSec
+			base, baseCPU = perSec, perCPU
 		}
 		b.ReportMetric(perSec, "samples/s-"+r.name)
 		b.ReportMetric(perSec/base, "x-"+r.name)
+		// Samples per CPU-second (all of the process's threads): the work a
+		// step costs, less sensitive than wall time to other processes.
+		b.ReportMetric(perCPU, "samples/cpu-s-"+r.name)
+		b.ReportMetric(perCPU/baseCPU, "xcpu-"+r.name)
 		b.ReportMetric(float64(r.ops), "ops-"+r.name)
-		b.Logf("%-10s %7.2f samples/s  %.3fx  %5d ops  losses %s", r.name, perSec, perSec/base, r.ops, fmtLosses(r.losses))
+		b.Logf("%-10s %7.2f samples/s %.3fx   %7.2f samples/cpu-s %.3fx   %5d ops  losses %s",
+			r.name, perSec, perSec/base, perCPU, perCPU/baseCPU, r.ops, fmtLosses(r.losses))
 	}
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func fmtLosses(l []float64) string {
