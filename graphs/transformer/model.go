@@ -91,6 +91,9 @@ type model struct {
 	// codes is the first K rows of the token embedding (the tied
 	// projection: [MASK] is never predicted); built once.
 	codes tf.Output
+	// batchMatMul builds the attention's products with BatchMatMulV2
+	// instead of Einsum (benchmark baseline).
+	batchMatMul bool
 }
 
 // newModel creates the variables under s.SubScope("transformer").
@@ -212,7 +215,16 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	q, k, v := parts[0], parts[1], parts[2]
 
 	ss := s.SubScope("scores")
-	logits := op.BatchMatMulV2(ss, q, k, op.BatchMatMulV2AdjY(true)) // [B, H, N, N]
+	// Einsum, not BatchMatMulV2: TensorFlow's C++ gradient of BatchMatMul
+	// is BatchMatMulV3, which oneDNN does not take (Eigen's kernel ran the
+	// attention's backward 2.7x slower per op than oneDNN its forward);
+	// Einsum's gradient is Einsum, and oneDNN runs both (_MklEinsum).
+	var logits tf.Output
+	if m.batchMatMul {
+		logits = op.BatchMatMulV2(ss, q, k, op.BatchMatMulV2AdjY(true))
+	} else {
+		logits = op.Einsum(ss, []tf.Output{q, k}, "bhnd,bhmd->bhnm") // [B, H, N, N]
+	}
 	// The C++ Softmax gradient assumes 2-D logits.
 	sm := s.SubScope("softmax")
 	probs := op.Reshape(sm.SubScope("flatten"), logits, op.Const(sm.SubScope("flat_shape"), []int64{-1, n}))
@@ -222,7 +234,12 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 		probs = ops.Dropout(s, probs, rate, seed)
 	}
 	cs := s.SubScope("context")
-	ctx := op.BatchMatMulV2(cs, probs, v) // [B, H, N, Dh]
+	var ctx tf.Output
+	if m.batchMatMul {
+		ctx = op.BatchMatMulV2(cs, probs, v)
+	} else {
+		ctx = op.Einsum(cs, []tf.Output{probs, v}, "bhnm,bhmd->bhnd") // [B, H, N, Dh]
+	}
 	ctx = op.Transpose(cs, ctx, op.Const(cs.SubScope("perm"), []int32{0, 2, 1, 3}))
 	ctx = op.Reshape(cs, ctx, op.Const(cs.SubScope("shape"), []int64{-1, d}))
 	return m.dense(s.SubScope("out"), ctx, b.out)

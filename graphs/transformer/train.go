@@ -65,6 +65,9 @@ type buildOptions struct {
 	// denseLoss scores every position (weighted) instead of gathering the
 	// masked ones first.
 	denseLoss bool
+	// batchMatMul builds the attention's products with BatchMatMulV2
+	// instead of Einsum.
+	batchMatMul bool
 }
 
 func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildOptions) (*TrainGraph, error) {
@@ -95,6 +98,7 @@ func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildO
 		g.ValLoss, g.ValAccuracy, g.Logits = g.Loss, g.Accuracy, logits
 	} else {
 		m := newModel(s, vs, cfg)
+		m.batchMatMul = bo.batchMatMul
 		// The validation pass first: its logits get the inference graph's
 		// op name, "transformer/head/add_bias/Add".
 		hv := m.trunk(g.Input, tf.Output{}, tf.Output{})
