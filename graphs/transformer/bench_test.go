@@ -36,14 +36,15 @@ func benchVariants(threads int) []benchVariant {
 	return []benchVariant{
 		{"old", buildOptions{referenceModel: true, referenceAdam: true}, so},
 		{"fused_adam", buildOptions{referenceModel: true}, so},
-		{"qkv_2d", buildOptions{denseLoss: true, batchMatMul: true}, so},
-		{"masked_ce", buildOptions{batchMatMul: true}, so},
+		{"qkv_2d", buildOptions{denseLoss: true, batchMatMul: true, opsDropout: true}, so},
+		{"masked_ce", buildOptions{batchMatMul: true, opsDropout: true}, so},
+		{"einsum", buildOptions{opsDropout: true}, so},
 		{"new", buildOptions{}, so},
 		{"new_bf16", buildOptions{}, bf16},
 		{"new_xla", buildOptions{}, xla},
 		// XLA compiles per input shape: the masked-only loss has a new
 		// shape every batch, the dense one a fixed shape.
-		{"qkv_2d_xla", buildOptions{denseLoss: true, batchMatMul: true}, xla},
+		{"qkv_2d_xla", buildOptions{denseLoss: true, batchMatMul: true, opsDropout: true}, xla},
 	}
 }
 

@@ -68,6 +68,8 @@ type buildOptions struct {
 	// batchMatMul builds the attention's products with BatchMatMulV2
 	// instead of Einsum.
 	batchMatMul bool
+	// opsDropout drops attention probabilities with ops.Dropout.
+	opsDropout bool
 }
 
 func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildOptions) (*TrainGraph, error) {
@@ -98,7 +100,7 @@ func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildO
 		g.ValLoss, g.ValAccuracy, g.Logits = g.Loss, g.Accuracy, logits
 	} else {
 		m := newModel(s, vs, cfg)
-		m.batchMatMul = bo.batchMatMul
+		m.batchMatMul, m.opsDropout = bo.batchMatMul, bo.opsDropout
 		// The validation pass first: its logits get the inference graph's
 		// op name, "transformer/head/add_bias/Add".
 		hv := m.trunk(g.Input, tf.Output{}, tf.Output{})
