@@ -58,7 +58,7 @@ func Logits(s *op.Scope, vs *tfmodel.Store, cfg Config, ids, rate, seed tf.Outpu
 		return tf.Output{}
 	}
 	m := newModel(s, vs, cfg)
-	return m.fullLogits(m.trunk(ids, rate, seed))
+	return m.fullLogits(m.trunk(ids, rate, seed, false))
 }
 
 // The variables keep the names the ops package gives them (ops.Embedding,
@@ -163,8 +163,9 @@ func (m *model) layerNorm(s *op.Scope, x tf.Output, w normVars) tf.Output {
 }
 
 // trunk returns the last block's output, [B·N, D]. A nil rate builds it
-// without dropout.
-func (m *model) trunk(ids, rate, seed tf.Output) tf.Output {
+// without dropout. grads marks the pass that will be differentiated (see
+// attention).
+func (m *model) trunk(ids, rate, seed tf.Output, grads bool) tf.Output {
 	s, cfg := m.s, m.cfg
 	if s.Err() != nil {
 		return tf.Output{}
@@ -185,7 +186,7 @@ func (m *model) trunk(ids, rate, seed tf.Output) tf.Output {
 	for i := range m.blocks {
 		b := &m.blocks[i]
 		fs := b.s.SubScope("fwd")
-		a := drop(fs.SubScope("attn_drop"), m.attention(fs.SubScope("attn"), h, b, rate, seed))
+		a := drop(fs.SubScope("attn_drop"), m.attention(fs.SubScope("attn"), h, b, rate, seed, grads))
 		h = m.layerNorm(fs.SubScope("ln1"), op.Add(fs.SubScope("residual1"), h, a), b.ln1)
 		ms := fs.SubScope("mlp")
 		x := ops.GELU(ms, m.dense(ms.SubScope("fc1"), h, b.fc1))
@@ -200,7 +201,7 @@ func (m *model) trunk(ids, rate, seed tf.Output) tf.Output {
 // 1/√Dh, so the [B, H, N, N] scores need no scaling), one transpose to
 // [3, B, H, N, Dh], softmax(Q·Kᵀ)·V, one transpose back, the output
 // projection.
-func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.Output) tf.Output {
+func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.Output, grads bool) tf.Output {
 	cfg := m.cfg
 	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
 	dh := d / heads
@@ -219,12 +220,15 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	q, k, v := parts[0], parts[1], parts[2]
 
 	ss := s.SubScope("scores")
-	// Einsum, not BatchMatMulV2: TensorFlow's C++ gradient of BatchMatMul
-	// is BatchMatMulV3, which oneDNN does not take (Eigen's kernel ran the
-	// attention's backward 2.7x slower per op than oneDNN its forward);
-	// Einsum's gradient is Einsum, and oneDNN runs both (_MklEinsum).
+	// In the pass that is differentiated, Einsum, not BatchMatMulV2:
+	// TensorFlow's C++ gradient of BatchMatMul is BatchMatMulV3, which
+	// oneDNN does not take (Eigen's kernel ran the attention's backward at
+	// 2.7x the per-op time of oneDNN's forward); Einsum's gradient is Einsum,
+	// and oneDNN runs both (_MklEinsum). Forward-only passes (inference,
+	// validation) keep BatchMatMulV2, oneDNN's fastest forward.
+	einsum := grads && !m.batchMatMul
 	var logits tf.Output
-	if m.batchMatMul {
+	if !einsum {
 		logits = op.BatchMatMulV2(ss, q, k, op.BatchMatMulV2AdjY(true))
 	} else {
 		logits = op.Einsum(ss, []tf.Output{q, k}, "bhnd,bhmd->bhnm") // [B, H, N, N]
@@ -247,7 +251,7 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	}
 	cs := s.SubScope("context")
 	var ctx tf.Output
-	if m.batchMatMul {
+	if !einsum {
 		ctx = op.BatchMatMulV2(cs, probs, v)
 	} else {
 		ctx = op.Einsum(cs, []tf.Output{probs, v}, "bhnm,bhmd->bhnd") // [B, H, N, Dh]

@@ -103,10 +103,10 @@ func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildO
 		m.batchMatMul, m.opsDropout = bo.batchMatMul, bo.opsDropout
 		// The validation pass first: its logits get the inference graph's
 		// op name, "transformer/head/add_bias/Add".
-		hv := m.trunk(g.Input, tf.Output{}, tf.Output{})
+		hv := m.trunk(g.Input, tf.Output{}, tf.Output{}, false)
 		g.Logits = m.fullLogits(hv)
 		g.ValLoss, g.ValAccuracy = m.maskedLoss(s.SubScope("val_loss"), hv, flatTarget, flatWeight, tc.LabelSmoothing)
-		h := m.trunk(g.Input, g.Rate, g.Seed)
+		h := m.trunk(g.Input, g.Rate, g.Seed, true)
 		if bo.denseLoss {
 			flat := op.Reshape(ls.SubScope("logits2d"), m.fullLogits(h), op.Const(ls.SubScope("l_shape"), []int64{-1, cfg.Codes}))
 			g.Loss, g.Accuracy = crossEntropy(ls, flat, flatTarget, flatWeight, cfg.Codes, tc.LabelSmoothing)
