@@ -19,8 +19,9 @@
 // one core.
 //
 // SessionOptions.BFloat16 (oneDNN auto mixed precision) and XLA are
-// available but off: neither made the transformer's training step faster
-// on this project's CPU (docs/benchmarks.md).
+// available but off: on this project's CPU bfloat16 gained a few per cent
+// at most on the transformer's training step (within noise) and XLA lost
+// a quarter (docs/benchmarks.md).
 //
 // # Checkpoints
 //

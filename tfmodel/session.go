@@ -29,8 +29,9 @@ type SessionOptions struct {
 	// BFloat16 turns on Grappler's oneDNN auto mixed precision
 	// (RewriterConfig.auto_mixed_precision_onednn_bfloat16): matmuls and
 	// friends run in bfloat16 on CPUs with AVX512_BF16/AMX, variables stay
-	// float32. Measured slower for the transformer's training step on this
-	// project's CPU (docs/benchmarks.md), so off everywhere by default.
+	// float32. For the transformer's training step it gained a few per cent
+	// at most on this project's CPU, within the noise of a loaded machine
+	// (docs/benchmarks.md), so nothing turns it on yet.
 	BFloat16 bool
 	// XLA turns on XLA auto-clustering (global_jit_level ON_1, CPU included).
 	XLA bool
