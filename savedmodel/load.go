@@ -59,7 +59,7 @@ func Load(dir string, opt Options) (*Model, error) {
 			return nil, &UnsafeOpsError{Dir: dir, Ops: bad}
 		}
 	}
-	conf, err := tfmodel.SessionOptions{Threads: opt.Threads}.ConfigProto()
+	conf, err := tfmodel.SessionOptions{Threads: opt.Threads}.ProcessConfigProto()
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,13 @@ type AdamConfig struct {
 	DecayFilter func(v *Variable) bool
 	// Name is the scope of the optimizer's variables; "" means "optimizer".
 	Name string
+	// Reference builds the update from element-wise ops (about 20 per
+	// variable) instead of TensorFlow's fused kernels (about 4), and
+	// Minimize's gradient norm from per-tensor norms (8 ops per variable
+	// instead of 1): the same arithmetic, kept as the reference the fused
+	// update is tested against and as the baseline of the training-step
+	// benchmarks.
+	Reference bool
 }
 
 // DefaultAdamConfig returns torch's defaults: betas (0.9, 0.999), eps 1e-8,
@@ -47,7 +54,9 @@ func NoDecay(names ...string) func(v *Variable) bool {
 }
 
 // Adam builds the update of the Adam or AdamW optimizer (torch.optim.Adam /
-// torch.optim.AdamW semantics, amsgrad off) from raw graph ops. For a
+// torch.optim.AdamW semantics, amsgrad off) from TensorFlow's fused
+// ResourceApplyAdam kernel (see applyFused for how the bias corrections are
+// folded into it). For a
 // variable p with gradient g, at step t = 1, 2, …:
 //
 //	g ← g + wd·p                         (Adam only: L2 penalty)
@@ -164,9 +173,9 @@ func (a *Adam) Minimize(s *op.Scope, vs *Store, loss, lr tf.Output, clipNorm flo
 	}
 	var norm tf.Output
 	if clipNorm > 0 {
-		grads, norm = ClipByGlobalNorm(s.SubScope(a.cfg.Name+"_clip"), grads, clipNorm)
+		grads, norm = clipByGlobalNorm(s.SubScope(a.cfg.Name+"_clip"), grads, clipNorm, a.cfg.Reference)
 	} else {
-		norm = GlobalNorm(s.SubScope(a.cfg.Name+"_norm"), grads)
+		norm = globalNorm(s.SubScope(a.cfg.Name+"_norm"), grads, a.cfg.Reference)
 	}
 	if s.Err() != nil {
 		return nil, tf.Output{}, s.Err()
@@ -224,24 +233,132 @@ func (a *Adam) ApplyGradients(s *op.Scope, vs *Store, grads []tf.Output, vars []
 	}
 
 	us := s.SubScope(a.cfg.Name + "_update")
-	// Step-wide float64 scalars: t, lr, the bias corrections.
 	ts := us.SubScope("step")
 	t := op.Add(ts, a.step.Value, op.Const(ts.SubScope("one"), int64(1)))
-	assigns := []*tf.Operation{op.AssignVariableOp(ts.SubScope("assign"), a.step.Handle, t)}
-	t64 := op.Cast(ts.SubScope("t"), t, tf.Double)
+	stepAssign := op.AssignVariableOp(ts.SubScope("assign"), a.step.Handle, t)
+	var updates []*tf.Operation
+	if a.cfg.Reference {
+		updates = a.applyRaw(us, ts, t, lr, grads, vars)
+	} else {
+		updates = a.applyFused(us, ts, t, lr, grads, vars)
+	}
+	train := op.NoOp(us.SubScope("apply").WithControlDependencies(append(updates, stepAssign)...))
+	return train, s.Err()
+}
+
+// stepScalars holds the float64 step-wide scalars both update builders use.
+type stepScalars struct {
+	lr64, t64 tf.Output
+}
+
+func (a *Adam) stepScalars(ts *op.Scope, t, lr tf.Output) stepScalars {
 	lr64 := lr
 	if lr.DataType() != tf.Double {
 		lr64 = op.Cast(ts.SubScope("lr"), lr, tf.Double)
 	}
-	bc := func(name string, beta float64) tf.Output { // 1 − βᵗ
-		bs := ts.SubScope(name)
-		return op.Sub(bs, scalar(bs.SubScope("one"), 1, tf.Double), op.Pow(bs, scalar(bs.SubScope("beta"), beta, tf.Double), t64))
+	return stepScalars{lr64: lr64, t64: op.Cast(ts.SubScope("t"), t, tf.Double)}
+}
+
+// biasCorrection returns 1 − βᵗ in float64.
+func biasCorrection(ts *op.Scope, name string, beta float64, t64 tf.Output) tf.Output {
+	bs := ts.SubScope(name)
+	return op.Sub(bs, scalar(bs.SubScope("one"), 1, tf.Double), op.Pow(bs, scalar(bs.SubScope("beta"), beta, tf.Double), t64))
+}
+
+// decays reports whether v gets weight decay.
+func (a *Adam) decays(v *Variable) bool {
+	return a.cfg.WeightDecay > 0 && (a.cfg.DecayFilter == nil || a.cfg.DecayFilter(v))
+}
+
+// applyFused builds the update from TensorFlow's fused kernels, about four
+// ops per variable: ResourceApplyAdam, fed a learning rate and an epsilon
+// that fold in torch's bias corrections (and its beta powers left at 0, so
+// the kernel adds none of its own), preceded for AdamW by one
+// ResourceApplyGradientDescent with delta = p, i.e. p ← p − lr·wd·p.
+//
+// torch updates p ← p − lr/b1 · m / (√v/√b2 + eps) with b1 = 1 − β1ᵗ and
+// b2 = 1 − β2ᵗ, which is p − (lr·√b2/b1) · m / (√v + eps·√b2). The kernel
+// weights the new gradient by 1 − β in the variable's dtype, which for
+// float32 differs from torch's 1 − β by a factor c = (1 − float32(β)) / (1 − β)
+// (1 − 1.3e-5 for β2 = 0.999): its moments are c·m and c·v. The fed scalars
+// divide that back out, so the update follows torch to float rounding and
+// the slots keep their meaning to within |1 − c|.
+func (a *Adam) applyFused(us, ts *op.Scope, t, lr tf.Output, grads []tf.Output, vars []*Variable) []*tf.Operation {
+	sc := a.stepScalars(ts, t, lr)
+	bc1 := biasCorrection(ts, "bc1", a.cfg.Beta1, sc.t64)
+	bc2 := biasCorrection(ts, "bc2", a.cfg.Beta2, sc.t64)
+	// Per-dtype scalars, built once.
+	type consts struct{ lr, eps, beta1, beta2, zero, decay tf.Output }
+	byType := map[tf.DataType]*consts{}
+	constsFor := func(dt tf.DataType) *consts {
+		if c, ok := byType[dt]; ok {
+			return c
+		}
+		cs := ts.SubScope("fused_" + dtypeName(dt))
+		c1, c2 := 1.0, 1.0
+		if dt == tf.Float {
+			c1 = (1 - float64(float32(a.cfg.Beta1))) / (1 - a.cfg.Beta1)
+			c2 = (1 - float64(float32(a.cfg.Beta2))) / (1 - a.cfg.Beta2)
+		}
+		// √(c2·b2): the kernel's √v is √c2 times torch's, its m c1 times.
+		sqrtB2 := op.Sqrt(cs.SubScope("sqrt_b2"), op.Mul(cs.SubScope("c2_b2"), bc2, scalar(cs.SubScope("c2"), c2, tf.Double)))
+		lrT := op.Div(cs.SubScope("lr_t"), op.Mul(cs.SubScope("lr_sqrt_b2"), sc.lr64, sqrtB2),
+			op.Mul(cs.SubScope("c1_b1"), bc1, scalar(cs.SubScope("c1"), c1, tf.Double)))
+		epsT := op.Mul(cs.SubScope("eps_t"), sqrtB2, scalar(cs.SubScope("eps"), a.cfg.Eps, tf.Double))
+		cast := func(name string, x tf.Output) tf.Output {
+			if dt == tf.Double {
+				return x
+			}
+			return op.Cast(cs.SubScope(name), x, dt)
+		}
+		c := &consts{
+			lr: cast("lr_cast", lrT), eps: cast("eps_cast", epsT),
+			beta1: scalar(cs.SubScope("beta1"), a.cfg.Beta1, dt), beta2: scalar(cs.SubScope("beta2"), a.cfg.Beta2, dt),
+			zero: scalar(cs.SubScope("zero"), 0, dt),
+		}
+		if a.decoupled && a.cfg.WeightDecay > 0 {
+			c.decay = cast("decay_cast", op.Mul(cs.SubScope("decay"), sc.lr64, scalar(cs.SubScope("wd"), a.cfg.WeightDecay, tf.Double)))
+		}
+		byType[dt] = c
+		return c
 	}
-	stepSize := op.Neg(ts.SubScope("neg_step_size"), op.Div(ts.SubScope("step_size"), lr64, bc("bc1", a.cfg.Beta1)))
-	sqrtBc2 := op.Sqrt(ts.SubScope("sqrt_bc2"), bc("bc2", a.cfg.Beta2))
+	updates := make([]*tf.Operation, 0, len(vars))
+	for i, v := range vars {
+		vsc := us.SubScope(strings.ReplaceAll(v.Name, "/", "_"))
+		c := constsFor(v.DType)
+		sl := a.slots[v.Name]
+		g := grads[i]
+		// After the read of p: a gradient need not depend on it (a bias
+		// that enters the loss linearly), and the kernels update in place.
+		as := vsc.WithControlDependencies(v.Value.Op)
+		if a.decays(v) {
+			if a.decoupled {
+				// p ← p − lr·wd·p before the Adam step, as torch.optim.AdamW.
+				// Ordered after g, which needs every read of p.
+				ds := vsc.SubScope("decay").WithControlDependencies(g.Op)
+				as = as.WithControlDependencies(op.ResourceApplyGradientDescent(ds, v.Handle, c.decay, v.Value))
+			} else {
+				g = op.Add(vsc.SubScope("l2"), g, op.Mul(vsc.SubScope("l2_p"), scalar(vsc.SubScope("wd"), a.cfg.WeightDecay, v.DType), v.Value))
+			}
+		}
+		updates = append(updates, op.ResourceApplyAdam(as.SubScope("adam"), v.Handle, sl[0].Handle, sl[1].Handle,
+			c.zero, c.zero, c.lr, c.beta1, c.beta2, c.eps, g))
+	}
+	return updates
+}
+
+// applyRaw builds the update from element-wise ops, about 20 per variable:
+// the reference the fused update is tested against, and the baseline of
+// the training-step benchmarks (AdamConfig.Reference).
+func (a *Adam) applyRaw(us, ts *op.Scope, t, lr tf.Output, grads []tf.Output, vars []*Variable) []*tf.Operation {
+	sc := a.stepScalars(ts, t, lr)
+	lr64 := sc.lr64
+	stepSize := op.Neg(ts.SubScope("neg_step_size"), op.Div(ts.SubScope("step_size"), lr64, biasCorrection(ts, "bc1", a.cfg.Beta1, sc.t64)))
+	sqrtBc2 := op.Sqrt(ts.SubScope("sqrt_bc2"), biasCorrection(ts, "bc2", a.cfg.Beta2, sc.t64))
 	decay := op.Sub(ts.SubScope("decay"), scalar(ts.SubScope("decay_one"), 1, tf.Double),
 		op.Mul(ts.SubScope("decay_lr"), lr64, scalar(ts.SubScope("wd"), a.cfg.WeightDecay, tf.Double)))
 
+	var assigns []*tf.Operation
 	for i, v := range vars {
 		vsc := us.SubScope(strings.ReplaceAll(v.Name, "/", "_"))
 		c := func(name string, x tf.Output) tf.Output { // float64 scalar → v.DType
@@ -253,7 +370,7 @@ func (a *Adam) ApplyGradients(s *op.Scope, vs *Store, grads []tf.Output, vars []
 		k := func(name string, x float64) tf.Output { return scalar(vsc.SubScope(name), x, v.DType) }
 		sl := a.slots[v.Name]
 		g, p := grads[i], v.Value
-		decays := a.cfg.WeightDecay > 0 && (a.cfg.DecayFilter == nil || a.cfg.DecayFilter(v))
+		decays := a.decays(v)
 		if decays && !a.decoupled {
 			g = op.Add(vsc.SubScope("l2"), g, op.Mul(vsc.SubScope("l2_p"), k("wd", a.cfg.WeightDecay), p))
 		}
@@ -273,8 +390,7 @@ func (a *Adam) ApplyGradients(s *op.Scope, vs *Store, grads []tf.Output, vars []
 			op.AssignVariableOp(vsc.SubScope("assign_v"), sl[1].Handle, sq),
 			op.AssignVariableOp(vsc.SubScope("assign_p"), v.Handle, p))
 	}
-	train := op.NoOp(us.SubScope("apply").WithControlDependencies(assigns...))
-	return train, s.Err()
+	return assigns
 }
 
 // createState makes the step counter and the moment slots in vs and checks

@@ -146,6 +146,13 @@ type linProblem struct {
 // of case c in dtype dt. Extra options let tests add a frozen variable.
 func buildLin(t *testing.T, g *optimGolden, c optimCase, dt tf.DataType, frozen bool) *linProblem {
 	t.Helper()
+	return buildLinRef(t, g, c, dt, frozen, false)
+}
+
+// buildLinRef is buildLin with the choice of the fused (reference false) or
+// the element-wise (AdamConfig.Reference) update.
+func buildLinRef(t *testing.T, g *optimGolden, c optimCase, dt tf.DataType, frozen, reference bool) *linProblem {
+	t.Helper()
 	s := op.NewScope()
 	p := &linProblem{st: NewStore(1, dt), graphScope: s}
 	lin := s.SubScope("lin")
@@ -162,7 +169,7 @@ func buildLin(t *testing.T, g *optimGolden, c optimCase, dt tf.DataType, frozen 
 	sq := op.Square(s, op.Sub(s, pred, y))
 	p.loss = op.Mean(s, sq, op.Const(s.SubScope("axes"), []int32{0, 1}))
 	p.lr = op.Placeholder(s.SubScope("lr"), dt, op.PlaceholderShape(tf.ScalarShape()))
-	cfg := AdamConfig{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay}
+	cfg := AdamConfig{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay, Reference: reference}
 	if len(c.NoDecay) > 0 {
 		cfg.DecayFilter = NoDecay(c.NoDecay...)
 	}
@@ -233,10 +240,22 @@ func (p *linProblem) values(t *testing.T) map[string]*tf.Tensor {
 }
 
 // TestAdamGolden matches 5 steps of Adam/AdamW with clipping and StepLR to
-// PyTorch (scripts/optim_golden.py → testdata/optim_golden.json).
+// PyTorch (scripts/optim_golden.py → testdata/optim_golden.json), for the
+// fused update and the element-wise reference.
 func TestAdamGolden(t *testing.T) {
 	g := loadOptimGolden(t)
-	for _, c := range g.Cases {
+	for _, ref := range []bool{false, true} {
+		for _, c := range g.Cases {
+			if ref {
+				c.Name = "reference/" + c.Name
+			}
+			testAdamGoldenCase(t, g, c, ref)
+		}
+	}
+}
+
+func testAdamGoldenCase(t *testing.T, g *optimGolden, c optimCase, reference bool) {
+	{
 		for _, tc := range []struct {
 			dt   tf.DataType
 			name string
@@ -251,7 +270,7 @@ func TestAdamGolden(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				p := buildLin(t, g, c, tc.dt, false)
+				p := buildLinRef(t, g, c, tc.dt, false, reference)
 				p.start(t)
 				worst := 0.0
 				check := func(what string, k int, got, want []float64) {

@@ -2,7 +2,28 @@
 // resource variables with named, seeded initializers (Store), a session type
 // whose methods return errors and whose Close is safe to call twice,
 // TensorFlow V2 checkpoints (SaveV2/RestoreV2, written atomically), the Adam
-// and AdamW optimizers with gradient clipping, and learning-rate schedules.
+// and AdamW optimizers (TensorFlow's fused ResourceApplyAdam with torch's
+// semantics) with gradient clipping, and learning-rate schedules.
+//
+// # Sessions and threads
+//
+// Every session of the project goes through NewSession (FID's Inception
+// and image decoding, summary writers and SavedModel loading, via
+// SessionOptions.ProcessConfigProto, included). TensorFlow creates its
+// intra-op and inter-op thread pools once per process, sized by the first
+// session, and shares them with every later session, whatever that one
+// asks for. So the size is a process setting: call SetThreads once at
+// program start (or let the first session fix it); NewSession then
+// configures every session with it and Threads reports it. A one-thread
+// helper session opened first would otherwise leave the whole process on
+// one core.
+//
+// SessionOptions.BFloat16 (oneDNN auto mixed precision) and XLA are
+// available but off: on this project's CPU bfloat16 gained a few per cent
+// at most on the transformer's training step (within noise) and XLA lost
+// a quarter (docs/benchmarks.md).
+//
+// # Checkpoints
 //
 // Variable names are the checkpoint contract: a variable created as "kernel"
 // under the scope "encoder/conv_in" is stored under the key

@@ -16,7 +16,9 @@ import (
 // defaults.
 type SessionOptions struct {
 	// Threads sets both the intra-op and inter-op thread pool sizes; 0 lets
-	// TensorFlow choose (one thread per core).
+	// TensorFlow choose (one thread per core). TensorFlow sizes these pools
+	// once per process, from its first session: NewSession gives every
+	// later session the first one's size whatever it asks (see SetThreads).
 	Threads int
 	// AllowSoftPlacement lets TensorFlow run an op on the CPU when the device
 	// it was placed on has no kernel for it.
@@ -24,6 +26,15 @@ type SessionOptions struct {
 	// GPUAllowGrowth makes TensorFlow allocate GPU memory as needed instead of
 	// reserving nearly all of it at start.
 	GPUAllowGrowth bool
+	// BFloat16 turns on Grappler's oneDNN auto mixed precision
+	// (RewriterConfig.auto_mixed_precision_onednn_bfloat16): matmuls and
+	// friends run in bfloat16 on CPUs with AVX512_BF16/AMX, variables stay
+	// float32. For the transformer's training step it gained a few per cent
+	// at most on this project's CPU, within the noise of a loaded machine
+	// (docs/benchmarks.md), so nothing turns it on yet.
+	BFloat16 bool
+	// XLA turns on XLA auto-clustering (global_jit_level ON_1, CPU included).
+	XLA bool
 }
 
 // ConfigProto returns the serialized tensorflow.ConfigProto for o.
@@ -39,11 +50,81 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 	if o.GPUAllowGrowth {
 		c.GpuOptions = &cfg.GPUOptions{AllowGrowth: true}
 	}
+	if o.BFloat16 || o.XLA {
+		c.GraphOptions = &cfg.GraphOptions{}
+		if o.BFloat16 {
+			c.GraphOptions.RewriteOptions = &cfg.RewriterConfig{AutoMixedPrecisionOnednnBfloat16: cfg.RewriterConfig_ON}
+		}
+		if o.XLA {
+			c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
+		}
+	}
 	b, err := proto.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("session options: %w", err)
 	}
 	return b, nil
+}
+
+// threadPools mirrors the one piece of process-wide state TensorFlow has
+// that sessions depend on: its intra-op and inter-op thread pools are
+// created with the first session of the process and shared by all later
+// ones. It is the package's only global, because TensorFlow's is one.
+var threadPools struct {
+	mu      sync.Mutex
+	sized   bool
+	threads int
+}
+
+// SetThreads fixes the size of TensorFlow's thread pools for this process
+// (n threads each; 0 means one per core) before any session exists; every
+// session NewSession creates afterwards gets that size. Call it once at
+// program start. It returns an error if n is negative or the pools were
+// already sized differently (by an earlier SetThreads or session).
+func SetThreads(n int) error {
+	if n < 0 {
+		return fmt.Errorf("tfmodel: SetThreads(%d): want >= 0", n)
+	}
+	threadPools.mu.Lock()
+	defer threadPools.mu.Unlock()
+	if threadPools.sized && threadPools.threads != n {
+		return fmt.Errorf("tfmodel: TensorFlow's thread pools are already sized for %s; cannot resize them to %s",
+			threadsName(threadPools.threads), threadsName(n))
+	}
+	threadPools.sized, threadPools.threads = true, n
+	return nil
+}
+
+// Threads reports the size of TensorFlow's thread pools in this process (0:
+// one per core) and whether it is fixed yet (by SetThreads or a session).
+func Threads() (n int, fixed bool) {
+	threadPools.mu.Lock()
+	defer threadPools.mu.Unlock()
+	return threadPools.threads, threadPools.sized
+}
+
+func threadsName(n int) string {
+	if n == 0 {
+		return "one thread per core"
+	}
+	return fmt.Sprintf("%d threads", n)
+}
+
+// ProcessConfigProto is ConfigProto with Threads replaced by the process's
+// pool size, which it fixes to o.Threads if no session has yet: what
+// NewSession uses. Sessions made outside NewSession (tf.LoadSavedModel)
+// must be configured with it.
+func (o SessionOptions) ProcessConfigProto() ([]byte, error) {
+	if o.Threads < 0 {
+		return nil, fmt.Errorf("session options: Threads = %d, want >= 0", o.Threads)
+	}
+	threadPools.mu.Lock()
+	if !threadPools.sized {
+		threadPools.sized, threadPools.threads = true, o.Threads
+	}
+	o.Threads = threadPools.threads
+	threadPools.mu.Unlock()
+	return o.ConfigProto()
 }
 
 // Session runs one graph. Its methods return errors instead of panicking,
@@ -61,12 +142,13 @@ type Session struct {
 // ErrSessionClosed is returned by Run and ListDevices after Close.
 var ErrSessionClosed = errors.New("tfmodel: session is closed")
 
-// NewSession creates a session for g.
+// NewSession creates a session for g. Its thread pools are the process's
+// (see SessionOptions.Threads and SetThreads).
 func NewSession(g *tf.Graph, opts SessionOptions) (*Session, error) {
 	if g == nil {
 		return nil, errors.New("tfmodel: NewSession: nil graph")
 	}
-	conf, err := opts.ConfigProto()
+	conf, err := opts.ProcessConfigProto()
 	if err != nil {
 		return nil, err
 	}

@@ -173,3 +173,58 @@ func TestCheckDevice(t *testing.T) {
 		t.Errorf("CheckDevice(GPU:97) = %v, want an error naming it and the available devices", err)
 	}
 }
+
+// TestThreadPoolsSizedOnce: the first session fixes the process's pool
+// size; later sessions are configured with it whatever they ask, and
+// SetThreads refuses another size.
+func TestThreadPoolsSizedOnce(t *testing.T) {
+	g, _, _ := addGraph(t)
+	sess, err := NewSession(g, SessionOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	n, fixed := Threads()
+	if !fixed {
+		t.Fatal("no pool size recorded after a session")
+	}
+	if err := SetThreads(n); err != nil {
+		t.Errorf("SetThreads(%d) with the pools at %d: %v", n, n, err)
+	}
+	if err := SetThreads(n + 3); err == nil || !strings.Contains(err.Error(), "already sized") {
+		t.Errorf("SetThreads(%d) with the pools at %d: %v, want an error", n+3, n, err)
+	}
+	if err := SetThreads(-1); err == nil {
+		t.Error("SetThreads(-1) accepted")
+	}
+	b, err := SessionOptions{Threads: n + 3}.ProcessConfigProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cfg.ConfigProto
+	if err := proto.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if int(c.IntraOpParallelismThreads) != n || int(c.InterOpParallelismThreads) != n {
+		t.Errorf("a later session asking for %d threads is configured with intra %d inter %d, want the process's %d",
+			n+3, c.IntraOpParallelismThreads, c.InterOpParallelismThreads, n)
+	}
+}
+
+func TestSessionOptionsBFloat16AndXLA(t *testing.T) {
+	b, err := SessionOptions{BFloat16: true, XLA: true}.ConfigProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cfg.ConfigProto
+	if err := proto.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	oo := c.GetGraphOptions().GetOptimizerOptions()
+	if oo.GetGlobalJitLevel() != cfg.OptimizerOptions_ON_1 || !oo.GetCpuGlobalJit() {
+		t.Errorf("XLA: optimizer options %v", oo)
+	}
+	if got := c.GetGraphOptions().GetRewriteOptions().GetAutoMixedPrecisionOnednnBfloat16(); got != cfg.RewriterConfig_ON {
+		t.Errorf("BFloat16: auto_mixed_precision_onednn_bfloat16 %v, want ON", got)
+	}
+}

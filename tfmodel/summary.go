@@ -17,7 +17,7 @@ import (
 // for display. Close flushes and is safe to call twice.
 type EventWriter struct {
 	mu      sync.Mutex
-	sess    *tf.Session
+	sess    *Session
 	closed  bool
 	step    tf.Output
 	tag     tf.Output
@@ -69,7 +69,7 @@ func NewEventWriter(logdir string) (*EventWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event writer graph: %w", err)
 	}
-	sess, err := tf.NewSession(g, nil)
+	sess, err := NewSession(g, SessionOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("event writer session: %w", err)
 	}

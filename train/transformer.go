@@ -343,7 +343,8 @@ func (v *transformerValidation) run(sess *tfmodel.Session, g *transformer.TrainG
 		if err != nil {
 			return 0, 0, err
 		}
-		out, err := sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy}, nil)
+		// The validation pass: no dropout ops at all.
+		out, err := sess.Run(feeds, []tf.Output{g.ValLoss, g.ValAccuracy}, nil)
 		if err != nil {
 			return 0, 0, fmt.Errorf("validation: %w", err)
 		}

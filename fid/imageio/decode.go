@@ -8,6 +8,8 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
 // DecoderID names how a Decoder turns files into pixels. It is part of
@@ -26,7 +28,7 @@ type Image struct {
 // image ops (libjpeg-turbo and libpng, as PIL uses). Decode may be called
 // from several goroutines at once, but not concurrently with Close.
 type Decoder struct {
-	sess  *tf.Session
+	sess  *tfmodel.Session
 	input tf.Output
 	jpeg  tf.Output // DecodeJpeg: 3 channels, ISLOW DCT, fancy upsampling
 	png   tf.Output // DecodePng: 3 channels, 8 bits (alpha dropped)
@@ -58,7 +60,7 @@ func NewDecoder() (*Decoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imageio: decoder graph: %w", err)
 	}
-	sess, err := tf.NewSession(g, nil)
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("imageio: decoder session: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
 // DefaultBatchSize is the number of images per session run when
@@ -24,7 +26,7 @@ type Options struct {
 // once, but not concurrently with Close, which releases the session.
 type Extractor struct {
 	graph  *tf.Graph
-	sess   *tf.Session
+	sess   *tfmodel.Session
 	input  tf.Output
 	output tf.Output
 	batch  int
@@ -59,7 +61,7 @@ func NewExtractorFromWeights(w *Weights, opts Options) (*Extractor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inception graph: %w", err)
 	}
-	sess, err := tf.NewSession(g, nil)
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("inception session: %w", err)
 	}

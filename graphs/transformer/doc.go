@@ -7,6 +7,18 @@
 //
 // BuildTrain adds masked visual token modelling: the caller (Go) masks a
 // γ(r) share of each image's tokens, feeds id K there, and the loss is the
-// softmax cross-entropy on the masked positions only. BuildInference is the
-// logits graph inpainting runs.
+// softmax cross-entropy on the masked positions only: their rows of the
+// trunk's output are gathered before the head, so the head and the
+// K-way softmax run on those rows alone. The training graph holds a second,
+// dropout-free pass on the same variables for validation (ValLoss). The
+// optimizer is tfmodel's fused AdamW. BuildInference is the logits graph
+// inpainting runs.
+//
+// The variables carry the names the ops package's layers give them (the
+// checkpoint contract), but the forward pass is written out in model.go
+// for speed: 2-D activations, one matmul for Q, K and V, Einsum for the
+// attention products of the pass that is differentiated. referenceLogits
+// keeps the ops-layer network; the equivalence tests and
+// BenchmarkTrainStep (docs/benchmarks.md) compare against it, and
+// testdata/prefused holds a checkpoint written before these changes.
 package transformer
