@@ -96,7 +96,10 @@ func TestInpaintBadInput(t *testing.T) {
 		"mask size":  func() error { _, err := m.Inpaint(context.Background(), img, bigMask, InpaintOptions{}); return err },
 		"no hole":    func() error { _, err := m.Inpaint(context.Background(), img, full, InpaintOptions{}); return err },
 		"nil mask":   func() error { _, err := m.Inpaint(context.Background(), img, nil, InpaintOptions{}); return err },
-		"settings":   func() error { _, err := m.Inpaint(context.Background(), img, mask, InpaintOptions{Settings: &bad}); return err },
+		"settings": func() error {
+			_, err := m.Inpaint(context.Background(), img, mask, InpaintOptions{Settings: &bad})
+			return err
+		},
 	} {
 		if err := call(); !errors.Is(err, ErrInput) {
 			t.Errorf("%s: err = %v, want ErrInput", name, err)
