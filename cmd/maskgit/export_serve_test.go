@@ -162,3 +162,22 @@ func serveOnce(t *testing.T, model, image, mask string) []byte {
 	}
 	return png
 }
+
+// TestSavedModelAsModelRefused: the unsafe-op check applies to --model, and
+// a SavedModel that is not a maskgit export is named as such.
+func TestSavedModelAsModelRefused(t *testing.T) {
+	testdata := filepath.Join("..", "..", "savedmodel", "testdata")
+	for _, tc := range []struct{ dir, want string }{
+		{"tf_readfile", "ReadFile"},
+		{"tf_affine", "not a maskgit export"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := runCLI(t, "generate", "--model", filepath.Join(testdata, tc.dir), "--n", "1", "--out", out, "--threads", "1")
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", tc.dir, code, stderr, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: output written", tc.dir)
+		}
+	}
+}
