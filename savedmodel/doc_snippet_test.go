@@ -79,3 +79,67 @@ func TestDocPythonSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestDocGoSnippet builds the tfgo block of docs/savedmodel.md as its own
+// module (this module's dependency versions, no network) and runs it on an
+// export of the shipped model, next to which it expects
+// catfaces64.savedmodel.
+func TestDocGoSnippet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and links a TensorFlow program")
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "savedmodel.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```go\npackage main")
+	code, _, ok2 := strings.Cut(rest, "\n```")
+	if !ok || !ok2 {
+		t.Fatal("docs/savedmodel.md has no ```go block with a main package")
+	}
+	dir := t.TempDir()
+	if err := Export(filepath.Join("..", "models", "catfaces64"), filepath.Join(dir, "catfaces64.savedmodel"), ExportOptions{Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join("..", "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, reqs, _ := strings.Cut(string(mod), "\nrequire")
+	goVersion := ""
+	for _, l := range strings.Split(string(mod), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			goVersion = v
+		}
+	}
+	files := map[string]string{
+		"go.mod":  "module snippet\n\ngo " + goVersion + "\n\nrequire" + reqs,
+		"go.sum":  string(sum),
+		"main.go": "package main" + code + "\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := exec.Command("go", "build", "-mod=mod", "-o", "snippet", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-buildvcs=false")
+	if msg, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the docs' Go snippet: %v\n%s", err, msg)
+	}
+	run := exec.Command(filepath.Join(dir, "snippet"))
+	run.Dir = dir
+	run.Env = append(os.Environ(), "TF_CPP_MIN_LOG_LEVEL=2")
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("the docs' Go snippet: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "[1 16 16] [1 64 64 3]" {
+		t.Errorf("the docs' Go snippet printed %q", got)
+	}
+}
