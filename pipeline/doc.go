@@ -8,6 +8,10 @@
 // holding "tokenizer/" and "transformer/" run directories side by side, as
 // Bundle writes (weights only, no optimizer state) for shipping.
 //
+// An exported SavedModel is loaded by savedmodel.LoadPipeline (which reads
+// both kinds), building the Model from the SavedModel's graph with
+// NewTokenizer, NewTransformer and NewModel.
+//
 // Model.Inpaint fills holes (encode, iterative decoding, decode, keep the
 // known pixels); Model.Generate draws unconditional samples from an
 // all-[MASK] grid. WriteUntrained writes a freshly initialised model

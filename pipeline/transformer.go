@@ -97,7 +97,13 @@ type Model struct {
 // Load opens a model directory: a transformer run directory whose config
 // names its tokenizer, or a directory with "transformer/" and "tokenizer/"
 // run directories; its SettingsFile, if any, gives Model.Settings.
+//
+// A SavedModel directory (from savedmodel.Export) is refused with an error
+// that names savedmodel.LoadPipeline, which loads both kinds.
 func Load(dir string, opt Options) (*Model, error) {
+	if _, err := os.Stat(filepath.Join(dir, "saved_model.pb")); err == nil {
+		return nil, fmt.Errorf("model %s is a SavedModel: load it with savedmodel.LoadPipeline (or maskgit.Load), which reads both kinds", dir)
+	}
 	settings, _, err := ReadSettings(dir)
 	if err != nil {
 		return nil, err
@@ -119,11 +125,10 @@ func Load(dir string, opt Options) (*Model, error) {
 		tr.Close()
 		return nil, err
 	}
-	if tok.Cfg.Codes != tr.Cfg.Codes || tok.Cfg.Grid*tok.Cfg.Grid != tr.Cfg.Positions {
+	if err := checkFit(tok, tr); err != nil {
 		tr.Close()
 		tok.Close()
-		return nil, fmt.Errorf("model %s: tokenizer (%d codes, %dx%d grid) does not fit the transformer (%d codes, %d positions)",
-			dir, tok.Cfg.Codes, tok.Cfg.Grid, tok.Cfg.Grid, tr.Cfg.Codes, tr.Cfg.Positions)
+		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
 	return &Model{Tokenizer: tok, Transformer: tr, Settings: settings}, nil
 }

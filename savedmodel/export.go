@@ -60,24 +60,38 @@ type ExportOptions struct {
 	Threads int
 }
 
-// ExportedConfig is written to assets.extra/maskgit.json.
+// ExportedConfig is written to assets.extra/maskgit.json: everything a
+// caller needs beside the signatures (docs/savedmodel.md describes it).
+// LoadPipeline reads it back.
 type ExportedConfig struct {
+	// Resolution, Grid and Codes repeat the tokenizer's: images are
+	// Resolution² pixels, token grids Grid², token ids in [0, Codes).
+	Resolution int64 `json:"resolution"`
+	Grid       int64 `json:"grid"`
+	Codes      int64 `json:"codes"`
+	// MaskID (= Codes) marks unknown tokens in the "logits" input.
+	MaskID int32 `json:"mask_id"`
+	// ImageRange is the value range of the float32 NHWC images of the
+	// "encode" input and "decode" output: [-1, 1] (pixel/127.5 - 1).
+	ImageRange [2]float32 `json:"image_range"`
+	// Settings are the model's best decoding settings (the model
+	// directory's inpaint.json, else pipeline.DefaultSettings).
+	Settings    pipeline.Settings  `json:"settings"`
 	Tokenizer   vqvae.Config       `json:"tokenizer"`
 	Transformer transformer.Config `json:"transformer"`
-	MaskID      int32              `json:"mask_id"`
 	// Checkpoints the variables were restored from.
 	TokenizerCheckpoint   string `json:"tokenizer_checkpoint"`
 	TransformerCheckpoint string `json:"transformer_checkpoint"`
 }
 
 // Export writes the model directory modelDir (as pipeline.Load reads it:
-// run directories with config.json and best/model) as a SavedModel in
-// outDir; see ExportModel.
+// run directories with config.json and best/model; or a SavedModel, as
+// LoadPipeline reads it) as a SavedModel in outDir; see ExportModel.
 func Export(modelDir, outDir string, opt ExportOptions) error {
 	if err := checkOut(outDir, opt); err != nil {
 		return err
 	}
-	m, err := pipeline.Load(modelDir, pipeline.Options{Threads: opt.Threads})
+	m, err := LoadPipeline(modelDir, pipeline.Options{Threads: opt.Threads})
 	if err != nil {
 		return err
 	}
@@ -98,7 +112,9 @@ func ExportModel(m *pipeline.Model, outDir string, opt ExportOptions) error {
 	if err := checkOut(outDir, opt); err != nil {
 		return err
 	}
+	tc := m.Tokenizer.Cfg
 	cfg := ExportedConfig{
+		Resolution: tc.Resolution, Grid: tc.Grid, Codes: tc.Codes, ImageRange: [2]float32{-1, 1}, Settings: m.Settings,
 		Tokenizer: m.Tokenizer.Cfg, Transformer: m.Transformer.Cfg, MaskID: m.Transformer.Cfg.MaskID(),
 		TokenizerCheckpoint: m.Tokenizer.Checkpoint, TransformerCheckpoint: m.Transformer.Checkpoint,
 	}

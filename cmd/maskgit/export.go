@@ -18,7 +18,7 @@ func exportCommand() command {
 		name:    "export",
 		summary: "write a model as a TensorFlow SavedModel (signatures encode, decode, logits)",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
-			model := fs.String("model", "", "model directory: a transformer run (its config names the tokenizer) or a folder with tokenizer/ and transformer/ (required)")
+			model := fs.String("model", "", "model directory (a transformer run, or a folder with tokenizer/ and transformer/) or an exported SavedModel (required)")
 			out := fs.String("out", "", "SavedModel directory to write (required)")
 			overwrite := fs.Bool("overwrite", false, "replace an existing --out directory")
 			tags := fs.StringSlice("tags", []string{savedmodel.TagServe}, "tags of the exported graph")
@@ -36,7 +36,7 @@ func exportCommand() command {
 				if _, err := os.Lstat(*out); err == nil && !*overwrite {
 					return badInput("--out %s already exists (pass --overwrite to replace it)", *out)
 				}
-				m, err := pipeline.Load(*model, pipeline.Options{Threads: *threads})
+				m, err := savedmodel.LoadPipeline(*model, pipeline.Options{Threads: *threads})
 				if err != nil {
 					return usageError{err}
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
 	"github.com/maskgit-go/maskgit/pipeline"
+	"github.com/maskgit-go/maskgit/savedmodel"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -29,7 +30,7 @@ type modelFlags struct {
 }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&m.dir, "model", "", "model directory: a transformer run (its config names the tokenizer) or a folder with tokenizer/ and transformer/ (required)")
+	fs.StringVar(&m.dir, "model", "", "model directory (a transformer run, or a folder with tokenizer/ and transformer/) or a SavedModel from 'maskgit export' (required)")
 	fs.StringVar(&m.device, "device", "cpu", "cpu or gpu:N")
 	fs.IntVar(&m.threads, "threads", 0, "TensorFlow threads (0: all cores)")
 }
@@ -42,7 +43,7 @@ func (m *modelFlags) load() (*pipeline.Model, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	model, err := pipeline.Load(m.dir, pipeline.Options{Device: dev, Threads: m.threads})
+	model, err := savedmodel.LoadPipeline(m.dir, pipeline.Options{Device: dev, Threads: m.threads})
 	if err != nil {
 		return nil, usageError{err}
 	}
