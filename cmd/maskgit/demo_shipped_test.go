@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/maskgit-go/maskgit/pipeline"
 )
 
 // TestDemoShippedModel runs the demo the README promises: the shipped model
@@ -31,7 +33,17 @@ func TestDemoShippedModel(t *testing.T) {
 		}
 		t.Logf("run %d: %.1f s\n%s", k, time.Since(t0).Seconds(), stdout)
 		if k == 0 {
-			checkDemoGrid(t, out, examples, 64, 2, 12)
+			// The demo runs the model's own settings: its strip shows the
+			// steps they run.
+			set, _, err := pipeline.ReadSettings(model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := set.TotalIter
+			if set.SweetSpot > 0 {
+				steps = set.SweetSpot
+			}
+			checkDemoGrid(t, out, examples, 64, 2, steps)
 		}
 		pics[k], _ = os.ReadFile(out)
 	}
