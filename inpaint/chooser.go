@@ -16,7 +16,9 @@ import "context"
 // first class k, in id order, whose running sum Σ_{j≤k} p(j) exceeds
 // uniforms[i]. The log-probability is computed in float64 from the logits:
 // log p(k) = l_k − (m + log Σ_j exp(l_j − m)), m the largest logit; NaN
-// means the position's logits were not usable (NaN, +Inf, all −Inf).
+// means the position's logits were not usable (NaN, +Inf, all −Inf). Only
+// the masked positions (Config.MaskID) are read: a model may skip the
+// others and return anything there (the transformer returns 0).
 //
 // The uniforms come from each image's own random stream (see Input.Rand),
 // so a sample depends only on the image, never on the rest of its batch.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -69,9 +70,12 @@ func TestChooseMatchesLogitsPath(t *testing.T) {
 
 // BenchmarkInpaintLoop times the decoding loop of the shipped model at batch
 // 32 (8 steps, temperature 4.5, half the tokens masked), alternating in one
-// process the full-logits path (Predict, choice in Go) and the in-graph
-// choice (Choose). It reports images/s of each and the Go-side share of the
-// loop's wall time (loop time outside the model call / loop time).
+// process: "logits1", the full logits copied out and the choice made in Go
+// on one goroutine (GOMAXPROCS 1 during the loop: the loop before
+// inpaint.Chooser), "logits", the same with the Go side parallel across
+// images, and "choose", the choice made in the graph (Transformer.Choose,
+// what Model.Inpaint uses). It reports images/s of each and the Go-side
+// share of the loop's wall time (time outside the model call / loop time).
 func BenchmarkInpaintLoop(b *testing.B) {
 	dir := filepath.Join("..", "models", "catfaces64")
 	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err != nil {
@@ -93,27 +97,38 @@ func BenchmarkInpaintLoop(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var model [2]time.Duration
+			var model [3]time.Duration
 			logits := inpaint.PredictorFunc(func(ctx context.Context, tok []int32, n int) ([]float32, error) {
 				t0 := time.Now()
 				defer func() { model[0] += time.Since(t0) }()
 				return m.Transformer.Predict(ctx, tok, n)
 			})
-			chooser := &timedChooser{t: m.Transformer, d: &model[1]}
-			var wall [2]time.Duration
+			logits1 := inpaint.PredictorFunc(func(ctx context.Context, tok []int32, n int) ([]float32, error) {
+				t0 := time.Now()
+				defer func() { model[1] += time.Since(t0) }()
+				return m.Transformer.Predict(ctx, tok, n)
+			})
+			chooser := &timedChooser{t: m.Transformer, d: &model[2]}
+			var wall [3]time.Duration
 			images := 0
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				for k, p := range []inpaint.Predictor{logits, chooser} {
+				for k, p := range []inpaint.Predictor{logits, logits1, chooser} {
+					procs := runtime.GOMAXPROCS(0)
+					if k == 1 {
+						runtime.GOMAXPROCS(1)
+					}
 					t0 := time.Now()
-					if _, err := d.Decode(context.Background(), p, halfMasked(cfg, 32, uint64(i))); err != nil {
+					_, err := d.Decode(context.Background(), p, halfMasked(cfg, 32, uint64(i)))
+					wall[k] += time.Since(t0)
+					runtime.GOMAXPROCS(procs)
+					if err != nil {
 						b.Fatal(err)
 					}
-					wall[k] += time.Since(t0)
 				}
 				images += 32
 			}
-			for k, label := range []string{"logits", "choose"} {
+			for k, label := range []string{"logits", "logits1", "choose"} {
 				b.ReportMetric(float64(images)/wall[k].Seconds(), label+"_images/s")
 				b.ReportMetric(100*(wall[k]-model[k]).Seconds()/wall[k].Seconds(), label+"_go_%")
 			}

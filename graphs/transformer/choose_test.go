@@ -43,13 +43,22 @@ func refChoose(row []float32, u float64, sample bool) (int32, float64) {
 	return int32(pick), float64(row[pick]) - logZ
 }
 
-// runChoices evaluates buildChoices on logits [b, n, k] and uniforms [b, n].
-func runChoices(t *testing.T, logits []float32, uniform []float64, b, n, k int64) (argmax []int32, argmaxLogP []float64, sample []int32, sampleLogP []float64) {
+// runChoices evaluates buildChoices on logits [b, n, k] and uniforms [b, n]
+// with every position masked but those listed in known.
+func runChoices(t *testing.T, logits []float32, uniform []float64, b, n, k int64, known ...int) (argmax []int32, argmaxLogP []float64, sample []int32, sampleLogP []float64) {
 	t.Helper()
 	s := op.NewScope()
 	l := op.Placeholder(s.SubScope("logits"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n, k)))
 	u := op.Placeholder(s.SubScope("uniform"), tf.Double, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	c := buildChoices(s.SubScope("choose"), l, u, k)
+	tok := op.Placeholder(s.SubScope("tokens"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	c := buildChoices(s.SubScope("choose"), tok, l, u, int32(k), k)
+	tokens := make([]int32, b*n)
+	for i := range tokens {
+		tokens[i] = int32(k)
+	}
+	for _, i := range known {
+		tokens[i] = 1
+	}
 	g, err := s.Finalize()
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +68,7 @@ func runChoices(t *testing.T, logits []float32, uniform []float64, b, n, k int64
 		t.Fatal(err)
 	}
 	defer sess.Close()
-	out, err := sess.Run(map[tf.Output]*tf.Tensor{l: mustTensor(t, logits, b, n, k), u: mustTensor(t, uniform, b, n)},
+	out, err := sess.Run(map[tf.Output]*tf.Tensor{l: mustTensor(t, logits, b, n, k), u: mustTensor(t, uniform, b, n), tok: mustTensor(t, tokens, b, n)},
 		[]tf.Output{c.argmax, c.argmaxLogP, c.sample, c.sampleLogP}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +110,17 @@ func TestChoicesMatchGo(t *testing.T) {
 	uniform[2] = 0.4
 	copy(row(3), []float32{3, 3, 3, 3, 3, 3, 3}) // uniform distribution
 	uniform[3] = 0.999
-	argmax, argmaxLogP, sample, sampleLogP := runChoices(t, logits, uniform, b, n, k)
+	known := []int{4, 9} // not masked: not computed, 0
+	argmax, argmaxLogP, sample, sampleLogP := runChoices(t, logits, uniform, b, n, k, known...)
+	for _, i := range known {
+		if argmax[i] != 0 || argmaxLogP[i] != 0 || sample[i] != 0 || sampleLogP[i] != 0 {
+			t.Errorf("known position %d: %d %v %d %v, want zeros", i, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i])
+		}
+	}
 	for i := 0; i < b*n; i++ {
+		if i == known[0] || i == known[1] {
+			continue
+		}
 		wa, wal := refChoose(row(i), 0, false)
 		ws, wsl := refChoose(row(i), uniform[i], true)
 		if argmax[i] != wa || math.Abs(argmaxLogP[i]-wal) > 1e-12 {

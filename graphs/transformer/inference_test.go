@@ -93,7 +93,10 @@ func TestInferenceChoices(t *testing.T) {
 	tokens := make([]int32, b*n)
 	uniform := make([]float64, b*n)
 	for i := range tokens {
-		tokens[i] = int32(rng.IntN(k + 1)) // MaskID included
+		tokens[i] = int32(rng.IntN(k))
+		if rng.IntN(2) == 0 {
+			tokens[i] = cfg.MaskID()
+		}
 		uniform[i] = rng.Float64()
 	}
 	run := func(tok []int32, u []float64, rows int) []*tf.Tensor {
@@ -110,6 +113,12 @@ func TestInferenceChoices(t *testing.T) {
 	sample, _ := tfmodel.Int32s(out[3])
 	argmaxLogP, sampleLogP := float64s(out[2]), float64s(out[4])
 	for i := 0; i < b*n; i++ {
+		if tokens[i] != cfg.MaskID() {
+			if argmax[i] != 0 || sample[i] != 0 {
+				t.Fatalf("known position %d: argmax %d, sample %d, want 0", i, argmax[i], sample[i])
+			}
+			continue
+		}
 		r := logits[i*k : (i+1)*k]
 		wa, wal := refChoose(r, 0, false)
 		ws, wsl := refChoose(r, uniform[i], true)
