@@ -69,7 +69,7 @@ func Inpaint(ctx context.Context, m *pipeline.Model, in *Inputs, opt InpaintOpti
 }
 
 // splitRun runs encode, decoding loop and decode separately, timing the
-// transformer calls inside the loop.
+// transformer calls inside the loop (Transformer.Choose, as Model.Inpaint).
 func splitRun(ctx context.Context, m *pipeline.Model, in *Inputs, opt InpaintOptions) (map[string]float64, error) {
 	n := len(in.Images)
 	cfg := opt.decodeConfig(m, n)
@@ -97,12 +97,7 @@ func splitRun(ctx context.Context, m *pipeline.Model, in *Inputs, opt InpaintOpt
 		inputs[i] = inpaint.Input{Tokens: t, Rand: inpaint.NewImageRand(opt.Seed, uint64(i))}
 	}
 	var predict time.Duration
-	timed := inpaint.PredictorFunc(func(ctx context.Context, tokens []int32, batch int) ([]float32, error) {
-		t := time.Now()
-		out, err := m.Transformer.Predict(ctx, tokens, batch)
-		predict += time.Since(t)
-		return out, err
-	})
+	timed := &timedChooser{t: m.Transformer, d: &predict}
 	t1 := time.Now()
 	results, err := dec.Decode(ctx, timed, inputs)
 	if err != nil {
@@ -123,4 +118,24 @@ func splitRun(ctx context.Context, m *pipeline.Model, in *Inputs, opt InpaintOpt
 		"encode_s": encode, "predict_s": predict.Seconds(), "go_loop_s": goLoop, "decode_s": decode,
 		"go_share": goLoop / (encode + loop + decode),
 	}, nil
+}
+
+// timedChooser is the transformer as pipeline.Model.Inpaint uses it (the
+// choice made in the graph, inpaint.Chooser), adding the time of its calls
+// to *d.
+type timedChooser struct {
+	t *pipeline.Transformer
+	d *time.Duration
+}
+
+func (c *timedChooser) Predict(ctx context.Context, tokens []int32, batch int) ([]float32, error) {
+	t := time.Now()
+	defer func() { *c.d += time.Since(t) }()
+	return c.t.Predict(ctx, tokens, batch)
+}
+
+func (c *timedChooser) Choose(ctx context.Context, tokens []int32, batch int, uniforms []float64) ([]int32, []float64, error) {
+	t := time.Now()
+	defer func() { *c.d += time.Since(t) }()
+	return c.t.Choose(ctx, tokens, batch, uniforms)
 }

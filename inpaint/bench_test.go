@@ -2,6 +2,7 @@ package inpaint
 
 import (
 	"context"
+	"fmt"
 	"testing"
 )
 
@@ -50,6 +51,67 @@ func BenchmarkDecode(b *testing.B) {
 					in[j] = Input{Tokens: tokens, Rand: NewImageRand(uint64(i), uint64(j))}
 				}
 				if _, err := d.Decode(context.Background(), p, in); err != nil {
+					b.Fatal(err)
+				}
+				images += len(in)
+			}
+			b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// fixedChooser is a Chooser returning fixed choices, so BenchmarkDecodeChooser
+// measures the Go side of a step when the model makes the choices.
+type fixedChooser struct {
+	ids  []int32
+	logp []float64
+}
+
+func (f *fixedChooser) Predict(context.Context, []int32, int) ([]float32, error) {
+	return nil, fmt.Errorf("fixedChooser: Predict called")
+}
+
+func (f *fixedChooser) Choose(_ context.Context, _ []int32, batch int, _ []float64) ([]int32, []float64, error) {
+	per := len(f.ids) / 32 // the benchmark's batch
+	return f.ids[:batch*per], f.logp[:batch*per], nil
+}
+
+// BenchmarkDecodeChooser is BenchmarkDecode with a Chooser model: the Go
+// side is the random draws, the ranking and the bookkeeping only.
+func BenchmarkDecodeChooser(b *testing.B) {
+	for _, sample := range []bool{false, true} {
+		name := "argmax"
+		if sample {
+			name = "sample"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.Batch, cfg.Sample = 32, sample
+			d, err := NewDecoder(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, k := cfg.N(), cfg.K
+			f := &fixedChooser{ids: make([]int32, cfg.Batch*n), logp: make([]float64, cfg.Batch*n)}
+			for i := range f.ids {
+				f.ids[i] = int32(mix64(uint64(i)) % uint64(k))
+				f.logp[i] = -float64(mix64(uint64(i)+7)>>40) / float64(1<<24) * 5
+			}
+			tokens := make([]int32, n)
+			for i := range tokens {
+				tokens[i] = int32(i % k)
+				if i >= n/2 {
+					tokens[i] = cfg.MaskID
+				}
+			}
+			b.ResetTimer()
+			images := 0
+			for i := 0; i < b.N; i++ {
+				in := make([]Input, cfg.Batch)
+				for j := range in {
+					in[j] = Input{Tokens: tokens, Rand: NewImageRand(uint64(i), uint64(j))}
+				}
+				if _, err := d.Decode(context.Background(), f, in); err != nil {
 					b.Fatal(err)
 				}
 				images += len(in)

@@ -73,6 +73,12 @@ type imageState struct {
 	unknown  int
 	rng      *rand.Rand
 	steps    []StepRecord
+	// Per-step scratch, N entries, read at masked positions only: the
+	// uniform of a sampled prediction, the Gumbel draw, and (logits path)
+	// the chosen ids and their log-probabilities.
+	u, g []float64
+	ids  []int32
+	logp []float64
 }
 
 // candidate is one masked position's prediction at the current step.
@@ -147,12 +153,23 @@ func (d *Decoder) newState(i int, in Input) (*imageState, error) {
 	return st, nil
 }
 
-// decodeGroup runs all steps for one group of images, one Predict call per
-// step over the images that still have masked tokens.
+// decodeGroup runs all steps for one group of images, one model call per
+// step over the images that still have masked tokens. The Go-side work of
+// a step (random draws, choices from logits, ranking) runs in parallel
+// across images; each image touches only its own state and random stream,
+// so the result does not depend on the parallelism.
 func (d *Decoder) decodeGroup(ctx context.Context, p Predictor, group []*imageState) error {
 	n, stop := d.cfg.N(), d.cfg.stop()
+	chooser, _ := p.(Chooser)
 	tokens := make([]int32, 0, len(group)*n)
+	var uniforms []float64
 	active := make([]*imageState, 0, len(group))
+	for _, st := range group {
+		st.u, st.g = make([]float64, n), make([]float64, n)
+		if chooser == nil {
+			st.ids, st.logp = make([]int32, n), make([]float64, n)
+		}
+	}
 	for t := 0; t < stop; t++ {
 		active = active[:0]
 		tokens = tokens[:0]
@@ -168,46 +185,124 @@ func (d *Decoder) decodeGroup(ctx context.Context, p Predictor, group []*imageSt
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("inpaint: step %d: %w", t, err)
 		}
+		forEach(len(active), func(b int) error { d.draw(active[b], t); return nil })
+		cells := len(active) * n
+		if chooser != nil {
+			uniforms = uniforms[:0]
+			if d.cfg.Sample {
+				for _, st := range active {
+					uniforms = append(uniforms, st.u...)
+				}
+			}
+			var in []float64
+			if d.cfg.Sample {
+				in = uniforms
+			}
+			ids, logp, err := chooser.Choose(ctx, tokens, len(active), in)
+			if err != nil {
+				return fmt.Errorf("inpaint: step %d: predictor: %w", t, err)
+			}
+			if len(ids) != cells || len(logp) != cells {
+				return fmt.Errorf("inpaint: step %d: predictor chose %d ids and %d log-probabilities for %d images × %d positions, want %d each",
+					t, len(ids), len(logp), len(active), n, cells)
+			}
+			if err := forEach(len(active), func(b int) error {
+				return d.step(active[b], t, ids[b*n:(b+1)*n], logp[b*n:(b+1)*n])
+			}); err != nil {
+				return err
+			}
+			continue
+		}
 		logits, err := p.Predict(ctx, tokens, len(active))
 		if err != nil {
 			return fmt.Errorf("inpaint: step %d: predictor: %w", t, err)
 		}
-		cells := len(active) * n
 		if len(logits) == 0 || len(logits)%cells != 0 || len(logits)/cells < d.cfg.K {
 			return fmt.Errorf("inpaint: step %d: predictor returned %d logits for %d images × %d positions; want a multiple of %d with at least K = %d classes each",
 				t, len(logits), len(active), n, cells, d.cfg.K)
 		}
 		v := len(logits) / cells
-		for b, st := range active {
-			if err := d.step(st, t, logits[b*n*v:(b+1)*n*v], v); err != nil {
+		if err := forEach(len(active), func(b int) error {
+			st := active[b]
+			if err := d.chooseAll(st, t, logits[b*n*v:(b+1)*n*v], v); err != nil {
 				return err
 			}
+			return d.step(st, t, st.ids, st.logp)
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// step applies the predictions of step t to one image. logits holds N×v
-// values; the first K of each row are the codebook classes.
-func (d *Decoder) step(st *imageState, t int, logits []float32, v int) error {
+// useNoise reports whether step t adds Gumbel noise, and its scale.
+func (d *Decoder) useNoise(t int) (bool, float64) {
 	cfg := d.cfg
 	ratio := float64(t+1) / float64(cfg.Steps)
 	noise := cfg.Temperature * (1 - ratio)
-	useNoise := cfg.Order == OrderConfidence && noise > 0 && t < cfg.stop()-1
+	return cfg.Order == OrderConfidence && noise > 0 && t < cfg.stop()-1, noise
+}
+
+// draw makes step t's random draws of one image, in the documented order:
+// for every masked position in position order, one uniform if sampling,
+// then one Gumbel draw if the step adds noise. The draws do not depend on
+// the model's output, so they are made before the model call.
+func (d *Decoder) draw(st *imageState, t int) {
+	noisy, _ := d.useNoise(t)
+	if !noisy && !d.cfg.Sample {
+		return
+	}
+	for pos, tok := range st.cur {
+		if tok != d.cfg.MaskID {
+			continue
+		}
+		if d.cfg.Sample {
+			st.u[pos] = st.rng.Float64()
+		}
+		if noisy {
+			st.g[pos] = gumbel(st.rng)
+		}
+	}
+}
+
+// chooseAll makes the choice of every masked position of one image from
+// its logits (N×v values, the first K of each row are the classes) into
+// st.ids and st.logp.
+func (d *Decoder) chooseAll(st *imageState, t int, logits []float32, v int) error {
+	for pos, tok := range st.cur {
+		if tok != d.cfg.MaskID {
+			continue
+		}
+		id, logp, err := chooseU(logits[pos*v:pos*v+d.cfg.K], d.cfg.Sample, st.u[pos])
+		if err != nil {
+			return fmt.Errorf("inpaint: step %d, input %d, position %d: %w", t, st.index, pos, err)
+		}
+		st.ids[pos], st.logp[pos] = id, logp
+	}
+	return nil
+}
+
+// step applies the choices of step t (N ids and log-probabilities, read at
+// masked positions) to one image.
+func (d *Decoder) step(st *imageState, t int, ids []int32, logps []float64) error {
+	cfg := d.cfg
+	noisy, noise := d.useNoise(t)
 	cands := make([]candidate, 0, st.unknown)
 	for pos, tok := range st.cur {
 		if tok != cfg.MaskID {
 			continue
 		}
-		tok, logp, err := choose(logits[pos*v:pos*v+cfg.K], cfg.Sample, st.rng)
-		if err != nil {
-			return fmt.Errorf("inpaint: step %d, input %d, position %d: %w", t, st.index, pos, err)
+		id, conf := ids[pos], logps[pos]
+		if id < 0 || int(id) >= cfg.K {
+			return fmt.Errorf("inpaint: step %d, input %d, position %d: predictor chose class %d, outside 0..%d", t, st.index, pos, id, cfg.K-1)
 		}
-		conf := logp
-		if useNoise {
-			conf += noise * gumbel(st.rng)
+		if math.IsNaN(conf) || math.IsInf(conf, 0) {
+			return fmt.Errorf("inpaint: step %d, input %d, position %d: log-probability %v (logits NaN, +Inf or all -Inf)", t, st.index, pos, conf)
 		}
-		cands = append(cands, candidate{pos: pos, tok: tok, conf: conf})
+		if noisy {
+			conf += noise * st.g[pos]
+		}
+		cands = append(cands, candidate{pos: pos, tok: id, conf: conf})
 	}
 
 	keep := KeepMasked(cfg.Schedule, t, cfg.Steps, st.unknown0, st.unknown)
@@ -247,8 +342,20 @@ func (d *Decoder) step(st *imageState, t int, logits []float32, v int) error {
 }
 
 // choose picks a class from one row of K logits — the argmax (first on ties)
-// or a sample from the softmax — and returns it with its log-probability.
+// or a sample from the softmax with one uniform from rng — and returns it
+// with its log-probability.
 func choose(row []float32, sample bool, rng *rand.Rand) (int32, float64, error) {
+	u := 0.0
+	if sample {
+		u = rng.Float64()
+	}
+	return chooseU(row, sample, u)
+}
+
+// chooseU is choose with the uniform u ∈ [0, 1) given: the sample is the
+// first class k whose running sum Σ_{j≤k} exp(l_j − m) exceeds u·Σ_j exp(l_j − m)
+// (inverse CDF; at most the last class with a non-zero term).
+func chooseU(row []float32, sample bool, u float64) (int32, float64, error) {
 	best, bestV := -1, math.Inf(-1)
 	for k, l := range row {
 		x := float64(l)
@@ -270,7 +377,7 @@ func choose(row []float32, sample bool, rng *rand.Rand) (int32, float64, error) 
 	if !sample {
 		return int32(best), bestV - logZ, nil
 	}
-	u := rng.Float64() * sum
+	target := u * sum
 	pick, acc := best, 0.0
 	for k, l := range row {
 		e := math.Exp(float64(l) - bestV)
@@ -278,7 +385,7 @@ func choose(row []float32, sample bool, rng *rand.Rand) (int32, float64, error) 
 			continue
 		}
 		pick = k
-		if acc += e; u < acc {
+		if acc += e; target < acc {
 			break
 		}
 	}

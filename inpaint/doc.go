@@ -3,7 +3,11 @@
 // CVPR 2022), and composites the decoded pixels back into the input. It is
 // pure Go: the model is behind the small Predictor interface (tokens in,
 // logits out, many images per call), so the loop is tested with fake models
-// and the TensorFlow transformer plugs in elsewhere.
+// and the TensorFlow transformer plugs in elsewhere. A model that is also a
+// Chooser makes the per-position choice itself (argmax, or an inverse-CDF
+// sample from a uniform drawn in Go from the image's stream) and returns
+// batch×N ids and log-probabilities instead of batch×N×V logits; the
+// Go-side work of a step runs in parallel across images.
 //
 // # Pipeline
 //

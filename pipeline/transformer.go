@@ -14,7 +14,10 @@ import (
 )
 
 // Transformer predicts logits for token grids; it implements
-// inpaint.Predictor. Safe for concurrent use; Close is safe to call twice.
+// inpaint.Predictor and inpaint.Chooser (the choice made in the graph, so a
+// step copies [batch, N] ids and log-probabilities out of TensorFlow, not
+// the [batch, N, K] logits). Safe for concurrent use; Close is safe to call
+// twice.
 type Transformer struct {
 	Cfg transformer.Config
 	// TokenizerDir is the tokenizer run directory named by the config.
@@ -77,6 +80,59 @@ func (t *Transformer) Predict(ctx context.Context, tokens []int32, batch int) ([
 		return nil, fmt.Errorf("transformer: %w", err)
 	}
 	return tfmodel.Float32s(out[0])
+}
+
+// Choose implements inpaint.Chooser: for every position of token grids
+// [batch, Positions], the argmax code (uniforms nil) or the inverse-CDF
+// sample for uniforms [batch, Positions] in [0, 1), with its
+// log-probability, computed in the graph.
+func (t *Transformer) Choose(ctx context.Context, tokens []int32, batch int, uniforms []float64) ([]int32, []float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	x, err := tfmodel.NewTensorShaped(tokens, int64(batch), t.Cfg.Positions)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transformer: %w", err)
+	}
+	feeds := map[tf.Output]*tf.Tensor{t.g.Tokens: x}
+	fetches := []tf.Output{t.g.Argmax, t.g.ArgmaxLogP}
+	if uniforms != nil {
+		u, err := tfmodel.NewTensorShaped(uniforms, int64(batch), t.Cfg.Positions)
+		if err != nil {
+			return nil, nil, fmt.Errorf("transformer: uniforms: %w", err)
+		}
+		feeds[t.g.Uniform] = u
+		fetches = []tf.Output{t.g.Sample, t.g.SampleLogP}
+	}
+	out, err := t.sess.Run(feeds, fetches, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transformer: %w", err)
+	}
+	ids, err := tfmodel.Int32s(out[0])
+	if err != nil {
+		return nil, nil, fmt.Errorf("transformer: %w", err)
+	}
+	logp, err := float64s(out[1])
+	if err != nil {
+		return nil, nil, fmt.Errorf("transformer: %w", err)
+	}
+	return ids, logp, nil
+}
+
+// float64s returns a float64 tensor's elements in row-major order. It
+// flattens t in place.
+func float64s(t *tf.Tensor) ([]float64, error) {
+	if t.DataType() != tf.Double {
+		return nil, fmt.Errorf("tensor has dtype %v, want float64", t.DataType())
+	}
+	n := int64(1)
+	for _, d := range t.Shape() {
+		n *= d
+	}
+	if err := t.Reshape([]int64{n}); err != nil {
+		return nil, err
+	}
+	return t.Value().([]float64), nil
 }
 
 // Close releases the session.

@@ -21,6 +21,9 @@ const DecoderID = "tf-decodejpeg-islow-fancy+decodepng/v1"
 type Image struct {
 	Height, Width int
 	Pix           []uint8
+	// Float, from DecodeFloat only (Pix is then nil), holds the samples as
+	// float32 v/255 in [0, 1], converted in the decoding graph.
+	Float []float32
 }
 
 // Decoder reads PNG and JPEG files as pytorch-fid does, that is as
@@ -33,6 +36,8 @@ type Decoder struct {
 	jpeg  tf.Output // DecodeJpeg: 3 channels, ISLOW DCT, fancy upsampling
 	png   tf.Output // DecodePng: 3 channels, 8 bits (alpha dropped)
 	png16 tf.Output // 16-bit greyscale PNG: clipped at 255, replicated
+	// The same as float32 v/255.
+	jpegF, pngF, png16F tf.Output
 }
 
 // NewDecoder builds the decoding graph and its session.
@@ -56,6 +61,18 @@ func NewDecoder() (*Decoder, error) {
 	clipped := op.Minimum(g16.SubScope("clip"), op.Cast(g16.SubScope("to_int32"), grey, tf.Int32), op.Const(g16.SubScope("max"), int32(255)))
 	grey8 := op.Cast(g16.SubScope("to_uint8"), clipped, tf.Uint8)
 	png16 := op.Tile(g16.SubScope("rgb"), grey8, op.Const(g16.SubScope("multiples"), []int32{1, 1, 3}))
+	// float32(v)/255 by table look-up: exactly the value of a Go division
+	// (TF's Div by a constant may become a multiplication by 1/255).
+	var table [256]float32
+	for v := range table {
+		table[v] = float32(v) / 255
+	}
+	lut := op.Const(s.SubScope("float_table"), table[:])
+	toFloat := func(name string, u8 tf.Output) tf.Output {
+		f := s.SubScope(name)
+		return op.GatherV2(f, lut, op.Cast(f.SubScope("index"), u8, tf.Int32), op.Const(f.SubScope("axis"), int32(0)))
+	}
+	jpegF, pngF, png16F := toFloat("jpeg_float", jpeg), toFloat("png_float", png), toFloat("png16_float", png16)
 	g, err := s.Finalize()
 	if err != nil {
 		return nil, fmt.Errorf("imageio: decoder graph: %w", err)
@@ -64,7 +81,7 @@ func NewDecoder() (*Decoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imageio: decoder session: %w", err)
 	}
-	return &Decoder{sess: sess, input: input, jpeg: jpeg, png: png, png16: png16}, nil
+	return &Decoder{sess: sess, input: input, jpeg: jpeg, png: png, png16: png16, jpegF: jpegF, pngF: pngF, png16F: png16F}, nil
 }
 
 // Close releases the session. It is safe to call more than once.
@@ -78,7 +95,13 @@ func (d *Decoder) Close() error {
 }
 
 // Decode decodes a PNG or JPEG image held in memory.
-func (d *Decoder) Decode(data []byte) (Image, error) {
+func (d *Decoder) Decode(data []byte) (Image, error) { return d.decode(data, false) }
+
+// DecodeFloat is Decode with the samples converted to float32 v/255 in the
+// graph (Image.Float instead of Image.Pix).
+func (d *Decoder) DecodeFloat(data []byte) (Image, error) { return d.decode(data, true) }
+
+func (d *Decoder) decode(data []byte, float bool) (Image, error) {
 	if d == nil || d.sess == nil {
 		return Image{}, errors.New("imageio: Decode on a closed Decoder")
 	}
@@ -86,12 +109,15 @@ func (d *Decoder) Decode(data []byte) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	out := d.png
+	out, outF := d.png, d.pngF
 	switch {
 	case h.Format == JPEG:
-		out = d.jpeg
+		out, outF = d.jpeg, d.jpegF
 	case h.grey16():
-		out = d.png16
+		out, outF = d.png16, d.png16F
+	}
+	if float {
+		out = outF
 	}
 	in, err := tf.NewTensor(string(data))
 	if err != nil {
@@ -105,6 +131,12 @@ func (d *Decoder) Decode(data []byte) (Image, error) {
 	if len(shape) != 3 || shape[0] != int64(h.Height) || shape[1] != int64(h.Width) || shape[2] != 3 {
 		return Image{}, fmt.Errorf("%s header says %dx%d pixels but the image decodes to shape %v", h.Format, h.Width, h.Height, shape)
 	}
+	if float {
+		if err := res[0].Reshape([]int64{int64(h.Height * h.Width * 3)}); err != nil {
+			return Image{}, err
+		}
+		return Image{Height: h.Height, Width: h.Width, Float: res[0].Value().([]float32)}, nil
+	}
 	var buf bytes.Buffer
 	buf.Grow(h.Height * h.Width * 3)
 	if _, err := res[0].WriteContentsTo(&buf); err != nil {
@@ -114,12 +146,14 @@ func (d *Decoder) Decode(data []byte) (Image, error) {
 }
 
 // ReadFile reads and decodes the image file at path. Errors are *FileError.
-func (d *Decoder) ReadFile(path string) (Image, error) {
+func (d *Decoder) ReadFile(path string) (Image, error) { return d.readFile(path, false) }
+
+func (d *Decoder) readFile(path string, float bool) (Image, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Image{}, &FileError{path, err}
 	}
-	img, err := d.Decode(data)
+	img, err := d.decode(data, float)
 	if err != nil {
 		return Image{}, &FileError{path, err}
 	}

@@ -10,14 +10,34 @@ import (
 )
 
 // InferenceGraph computes logits for token grids, without dropout, with the
-// variables of a training checkpoint (restored by Saver).
+// variables of a training checkpoint (restored by Saver), and the
+// per-position choices MaskGIT decoding needs, so a decoding step copies
+// [B, N] values out of TensorFlow instead of [B, N, K] logits.
+//
+// The choices are made over the first K logits of every position (the
+// codebook; [MASK] is never chosen), in float64 from the float32 logits, as
+// inpaint's Go loop does: with m the largest logit and
+// S = Σₖ exp(lₖ − m), log p(k) = lₖ − (m + log S).
 type InferenceGraph struct {
 	Graph *tf.Graph
 	Cfg   Config
 	// Tokens int32 [B, N] (MaskID where unknown) → Logits float32 [B, N, K].
 	Tokens, Logits tf.Output
-	Saver          *tfmodel.Saver
-	Init           *tf.Operation
+	// Argmax int32 [B, N] is the most likely code of every masked position
+	// (the lowest id on ties) and ArgmaxLogP float64 [B, N] its
+	// log-probability; both hold 0 at the positions not masked, which are
+	// not computed.
+	Argmax, ArgmaxLogP tf.Output
+	// Uniform float64 [B, N] in [0, 1), fed from Go (each image's own
+	// random stream), drives Sample int32 [B, N]: the first code whose
+	// cumulative probability exceeds Uniform (inverse CDF, codes in id
+	// order) at masked positions, 0 elsewhere. SampleLogP float64 [B, N] is
+	// its log-probability. A sample
+	// depends only on its own position's logits and uniform, never on the
+	// rest of the batch.
+	Uniform, Sample, SampleLogP tf.Output
+	Saver                       *tfmodel.Saver
+	Init                        *tf.Operation
 }
 
 // BuildInference builds the logits graph.
@@ -31,6 +51,11 @@ func BuildInference(cfg Config, device string) (*InferenceGraph, error) {
 	g := &InferenceGraph{Cfg: cfg}
 	g.Tokens = op.Placeholder(s.SubScope("tokens"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, cfg.Positions)))
 	g.Logits = Logits(s, vs, cfg, g.Tokens, tf.Output{}, tf.Output{})
+	g.Uniform = op.Placeholder(s.SubScope("uniform"), tf.Double, op.PlaceholderShape(tf.MakeShape(-1, cfg.Positions)))
+	if s.Err() == nil {
+		c := buildChoices(s.SubScope("choose"), g.Tokens, g.Logits, g.Uniform, cfg.MaskID(), cfg.Codes)
+		g.Argmax, g.ArgmaxLogP, g.Sample, g.SampleLogP = c.argmax, c.argmaxLogP, c.sample, c.sampleLogP
+	}
 	g.Init = vs.InitOp(root.SubScope("init"))
 	g.Saver = tfmodel.NewSaver(root, vs.All())
 	graph, err := root.Finalize()
@@ -39,4 +64,74 @@ func BuildInference(cfg Config, device string) (*InferenceGraph, error) {
 	}
 	g.Graph = graph
 	return g, nil
+}
+
+type choices struct {
+	argmax, argmaxLogP, sample, sampleLogP tf.Output
+}
+
+// buildChoices computes, for the masked positions of tokens [B, N] (id
+// maskID), the argmax and the inverse-CDF sample of their rows of logits
+// [B, N, K] (float32) with uniform [B, N] (float64), and returns them as
+// [B, N] tensors holding 0 at the other positions. It mirrors inpaint's Go
+// choose: float64 arithmetic on the float32 logits, the first maximum on
+// ties, and for a sample the first class k whose running sum
+// Σ_{j≤k} exp(l_j − m) exceeds u·S (at most the last class with a non-zero
+// term). Only masked rows are computed: fewer at every step.
+func buildChoices(s *op.Scope, tokens, logits, uniform tf.Output, maskID int32, k int64) choices {
+	shape := op.Shape(s.SubScope("shape"), tokens, op.ShapeOutType(tf.Int64)) // [B, N]
+	flatTok := op.Reshape(s.SubScope("flat_tokens"), tokens, op.Const(s.SubScope("minus1"), []int64{-1}))
+	rows := op.Where(s.SubScope("masked"), op.Equal(s.SubScope("is_mask"), flatTok, op.Const(s.SubScope("mask_id"), maskID))) // [M, 1] int64
+	rowLogits := op.GatherNd(s.SubScope("rows"), op.Reshape(s.SubScope("flat_logits"), logits, op.Const(s.SubScope("flat_shape"), []int64{-1, k})), rows)
+	rowU := op.GatherNd(s.SubScope("rows_u"), op.Reshape(s.SubScope("flat_u"), uniform, op.Const(s.SubScope("minus1_u"), []int64{-1})), rows)
+	c := rowChoices(s, rowLogits, rowU, k)
+	nflat := op.Prod(s.SubScope("cells"), shape, op.Const(s.SubScope("axis0"), int32(0)), op.ProdKeepDims(true))
+	scatter := func(name string, v tf.Output) tf.Output {
+		ss := s.SubScope(name)
+		return op.Reshape(ss, op.ScatterNd(ss.SubScope("scatter"), rows, v, nflat), shape)
+	}
+	return choices{
+		argmax: scatter("argmax_out", c.argmax), argmaxLogP: scatter("argmax_logp_out", c.argmaxLogP),
+		sample: scatter("sample_out", c.sample), sampleLogP: scatter("sample_logp_out", c.sampleLogP),
+	}
+}
+
+// rowChoices is buildChoices on rows of logits [M, K] and uniforms [M].
+func rowChoices(s *op.Scope, logits, uniform tf.Output, k int64) choices {
+	axis := op.Const(s.SubScope("axis"), int32(1))
+	m32 := op.Max(s.SubScope("max"), logits, axis, op.MaxKeepDims(true)) // [M, 1]
+	// First maximum: min over k of k + K·[l_k ≠ m].
+	iota := op.Range(s.SubScope("iota"), op.Const(s.SubScope("zero"), int32(0)), op.Const(s.SubScope("k"), int32(k)), op.Const(s.SubScope("one"), int32(1)))
+	notMax := op.Cast(s.SubScope("not_max"), op.NotEqual(s.SubScope("ne"), logits, m32), tf.Int32)
+	keyed := op.Add(s.SubScope("keyed"), op.Mul(s.SubScope("penalty"), notMax, op.Const(s.SubScope("kk"), int32(k))), iota)
+	argmax := op.Min(s.SubScope("argmax"), keyed, axis)
+
+	l64 := op.Cast(s.SubScope("l64"), logits, tf.Double)
+	m64 := op.Cast(s.SubScope("m64"), m32, tf.Double)
+	e := op.Exp(s.SubScope("exp"), op.Sub(s.SubScope("shift"), l64, m64)) // [M, K]
+	mSq := op.Squeeze(s.SubScope("m_sq"), m64, op.SqueezeAxis([]int64{1}))
+	logZ := func(ss *op.Scope, sum tf.Output) tf.Output {
+		return op.Add(ss.SubScope("log_z"), mSq, op.Log(ss.SubScope("log_s"), sum))
+	}
+
+	as := s.SubScope("argmax_logp")
+	argmaxLogP := op.Sub(as, mSq, logZ(as, op.Sum(as.SubScope("sum"), e, axis)))
+
+	ss := s.SubScope("sample")
+	cdf := op.Cumsum(ss.SubScope("cdf"), e, axis)                          // [M, K]
+	total := op.Max(ss.SubScope("total"), cdf, axis, op.MaxKeepDims(true)) // [M, 1]
+	target := op.Mul(ss.SubScope("target"), op.ExpandDims(ss.SubScope("u"), uniform, axis), total)
+	count := func(name string, b tf.Output) tf.Output {
+		return op.Sum(ss.SubScope(name), op.Cast(ss.SubScope(name+"_i"), b, tf.Int32), axis)
+	}
+	first := count("first", op.LessEqual(ss.SubScope("le"), cdf, target)) // first k with cdf > u·S
+	last := count("last", op.Less(ss.SubScope("lt"), cdf, total))         // last k with a non-zero term
+	sample := op.Minimum(ss.SubScope("pick"), first, last)                // [M]
+	// log p of the sample: l64[row, sample].
+	rows := op.Range(ss.SubScope("row_iota"), op.Const(ss.SubScope("r0"), int32(0)), op.Size(ss.SubScope("m"), sample, op.SizeOutType(tf.Int32)), op.Const(ss.SubScope("r1"), int32(1)))
+	idx := op.Pack(ss.SubScope("idx"), []tf.Output{rows, sample}, op.PackAxis(1))
+	picked := op.GatherNd(ss.SubScope("picked"), l64, idx)
+	totalSq := op.Squeeze(ss.SubScope("total_sq"), total, op.SqueezeAxis([]int64{1}))
+	sampleLogP := op.Sub(ss.SubScope("logp"), picked, logZ(ss, totalSq))
+	return choices{argmax: argmax, argmaxLogP: argmaxLogP, sample: sample, sampleLogP: sampleLogP}
 }

@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -65,6 +66,72 @@ func TestInferenceMatchesTrainingGraph(t *testing.T) {
 	for i := range a {
 		if d := a[i] - b[i]; d > 1e-5 || d < -1e-5 {
 			t.Fatalf("logit %d: inference %v, training %v", i, b[i], a[i])
+		}
+	}
+}
+
+// TestInferenceChoices runs the inference graph (random initial weights)
+// and checks its argmax and samples against the Go choose on its own
+// logits, and that an image's sample does not depend on its batch.
+func TestInferenceChoices(t *testing.T) {
+	cfg := tinyConfig()
+	ig, err := BuildInference(cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := tfmodel.NewSession(ig.Graph, tfmodel.SessionOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if _, err := sess.Run(nil, nil, []*tf.Operation{ig.Init}); err != nil {
+		t.Fatal(err)
+	}
+	const b = 3
+	n, k := int(cfg.Positions), int(cfg.Codes)
+	rng := rand.New(rand.NewPCG(5, 6))
+	tokens := make([]int32, b*n)
+	uniform := make([]float64, b*n)
+	for i := range tokens {
+		tokens[i] = int32(rng.IntN(k))
+		if rng.IntN(2) == 0 {
+			tokens[i] = cfg.MaskID()
+		}
+		uniform[i] = rng.Float64()
+	}
+	run := func(tok []int32, u []float64, rows int) []*tf.Tensor {
+		out, err := sess.Run(map[tf.Output]*tf.Tensor{ig.Tokens: mustTensor(t, tok, int64(rows), cfg.Positions), ig.Uniform: mustTensor(t, u, int64(rows), cfg.Positions)},
+			[]tf.Output{ig.Logits, ig.Argmax, ig.ArgmaxLogP, ig.Sample, ig.SampleLogP}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := run(tokens, uniform, b)
+	logits, _ := tfmodel.Float32s(out[0])
+	argmax, _ := tfmodel.Int32s(out[1])
+	sample, _ := tfmodel.Int32s(out[3])
+	argmaxLogP, sampleLogP := float64s(out[2]), float64s(out[4])
+	for i := 0; i < b*n; i++ {
+		if tokens[i] != cfg.MaskID() {
+			if argmax[i] != 0 || sample[i] != 0 {
+				t.Fatalf("known position %d: argmax %d, sample %d, want 0", i, argmax[i], sample[i])
+			}
+			continue
+		}
+		r := logits[i*k : (i+1)*k]
+		wa, wal := refChoose(r, 0, false)
+		ws, wsl := refChoose(r, uniform[i], true)
+		if argmax[i] != wa || math.Abs(argmaxLogP[i]-wal) > 1e-12 || sample[i] != ws || math.Abs(sampleLogP[i]-wsl) > 1e-12 {
+			t.Fatalf("position %d: argmax %d (%v) sample %d (%v), Go %d (%v) %d (%v)", i, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i], wa, wal, ws, wsl)
+		}
+	}
+	// The last image alone gets the same samples.
+	alone := run(tokens[(b-1)*n:], uniform[(b-1)*n:], 1)
+	got, _ := tfmodel.Int32s(alone[3])
+	for p := range got {
+		if got[p] != sample[(b-1)*n+p] {
+			t.Fatalf("position %d: sample %d alone, %d in a batch of %d", p, got[p], sample[(b-1)*n+p], b)
 		}
 	}
 }
