@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
 
 	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/graphs/vqvae"
@@ -145,7 +146,13 @@ func pipelineOf(sm *Model) (*pipeline.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := pipeline.NewTransformer(&transformer.InferenceGraph{Graph: sm.graph, Cfg: rc, Tokens: trTokens, Logits: logits}, sess, vars)
+	tg := &transformer.InferenceGraph{Graph: sm.graph, Cfg: rc, Tokens: trTokens, Logits: logits}
+	// The inpainting loop fetches each masked position's choice, not the
+	// logits: add those ops to the loaded graph (exports of any age work).
+	if err := transformer.AddChoices(op.NewScopeWithGraph(sm.graph).SubScope("maskgit_choose"), tg); err != nil {
+		return nil, err
+	}
+	tr, err := pipeline.NewTransformer(tg, sess, vars)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,31 @@ func BuildInference(cfg Config, device string) (*InferenceGraph, error) {
 	return g, nil
 }
 
+// AddChoices adds to g's graph, through s (a scope on that graph, e.g.
+// op.NewScopeWithGraph), the Uniform placeholder and the Argmax,
+// ArgmaxLogP, Sample and SampleLogP outputs of g.Tokens and g.Logits, as
+// BuildInference builds them. It lets a graph loaded from elsewhere (a
+// SavedModel with only a logits signature) serve the inpainting loop.
+func AddChoices(s *op.Scope, g *InferenceGraph) error {
+	if g == nil || g.Tokens.Op == nil || g.Logits.Op == nil {
+		return fmt.Errorf("transformer: AddChoices needs the tokens and logits of a graph")
+	}
+	if err := g.Cfg.Validate(); err != nil {
+		return err
+	}
+	uniform := op.Placeholder(s.SubScope("uniform"), tf.Double, op.PlaceholderShape(tf.MakeShape(-1, g.Cfg.Positions)))
+	if s.Err() != nil {
+		return s.Err()
+	}
+	c := buildChoices(s.SubScope("choose"), g.Tokens, g.Logits, uniform, g.Cfg.MaskID(), g.Cfg.Codes)
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("transformer: AddChoices: %w", err)
+	}
+	g.Uniform = uniform
+	g.Argmax, g.ArgmaxLogP, g.Sample, g.SampleLogP = c.argmax, c.argmaxLogP, c.sample, c.sampleLogP
+	return nil
+}
+
 type choices struct {
 	argmax, argmaxLogP, sample, sampleLogP tf.Output
 }
