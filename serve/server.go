@@ -107,6 +107,7 @@ func New(model Inpainter, cfg Config) (*Server, error) {
 		batcher: newBatcher(model, cfg.MaxBatch, cfg.QueueSize, cfg.MaxWait), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/v1/inpaint", s.handleInpaint)
 	s.mux.HandleFunc("/healthz", s.handleHealth)
+	s.mux.HandleFunc("/examples/", s.handleExamples)
 	s.mux.HandleFunc("/", s.handlePage)
 	return s, nil
 }
