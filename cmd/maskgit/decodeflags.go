@@ -19,23 +19,37 @@ type decodeFlags struct {
 	batch int
 }
 
-func (d *decodeFlags) register(fs *pflag.FlagSet) {
+func (d *decodeFlags) register(fs *pflag.FlagSet) { d.registerExcept(fs) }
+
+// registerExcept registers the flags but those named in skip: a command
+// with its own list flags (sweep's --schedules) has no singular twin.
+func (d *decodeFlags) registerExcept(fs *pflag.FlagSet, skip ...string) {
 	d.fs = fs
+	all := pflag.NewFlagSet(fs.Name(), pflag.ContinueOnError) // then copied into fs but skip
+	all.SortFlags = false
 	def := pipeline.DefaultSettings()
 	const m = " (default: the model's; built-in %v)"
-	fs.StringVar(&d.s.Schedule, "schedule", def.Schedule, fmt.Sprintf("mask schedule γ %v"+m, inpaint.ScheduleNames(), def.Schedule))
-	fs.IntVar(&d.s.TotalIter, "total-iter", def.TotalIter, fmt.Sprintf("total iterations T of the schedule"+m, def.TotalIter))
-	fs.IntVar(&d.s.SweetSpot, "sweet-spot", def.SweetSpot, fmt.Sprintf("stop after this many steps and fill the rest, 0: run all T"+m, def.SweetSpot))
-	fs.Float64Var(&d.s.Temperature, "temperature", def.Temperature, fmt.Sprintf("Gumbel noise scale on log p, annealed by 1 − (t+1)/T"+m, def.Temperature))
-	fs.BoolVar(&d.s.Sample, "sample", def.Sample, fmt.Sprintf("sample tokens from the softmax instead of taking the argmax"+m, def.Sample))
-	fs.StringVar(&d.s.Order, "order", def.Order, fmt.Sprintf("which tokens to fix each step: confidence or halton"+m, def.Order))
-	fs.BoolVar(&d.s.Dilate, "dilate", def.Dilate, fmt.Sprintf("grow the token mask by one token"+m, def.Dilate))
-	fs.Uint64Var(&d.s.Seed, "seed", def.Seed, fmt.Sprintf("seed of the Gumbel noise and sampling, per image: seed and image index"+m, def.Seed))
-	fs.StringVar(&d.s.Composite, "composite", def.Composite, fmt.Sprintf("how decoded pixels go into the holes: residual (the decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)"+m, def.Composite))
-	fs.IntVar(&d.batch, "batch", 32, "images per model call")
+	all.StringVar(&d.s.Schedule, "schedule", def.Schedule, fmt.Sprintf("mask schedule γ %v"+m, inpaint.ScheduleNames(), def.Schedule))
+	all.IntVar(&d.s.TotalIter, "total-iter", def.TotalIter, fmt.Sprintf("total iterations T of the schedule"+m, def.TotalIter))
+	all.IntVar(&d.s.SweetSpot, "sweet-spot", def.SweetSpot, fmt.Sprintf("stop after this many steps and fill the rest, 0: run all T"+m, def.SweetSpot))
+	all.Float64Var(&d.s.Temperature, "temperature", def.Temperature, fmt.Sprintf("Gumbel noise scale on log p, annealed by 1 − (t+1)/T"+m, def.Temperature))
+	all.BoolVar(&d.s.Sample, "sample", def.Sample, fmt.Sprintf("sample tokens from the softmax instead of taking the argmax"+m, def.Sample))
+	all.StringVar(&d.s.Order, "order", def.Order, fmt.Sprintf("which tokens to fix each step: confidence or halton"+m, def.Order))
+	all.BoolVar(&d.s.Dilate, "dilate", def.Dilate, fmt.Sprintf("grow the token mask by one token"+m, def.Dilate))
+	all.Uint64Var(&d.s.Seed, "seed", def.Seed, fmt.Sprintf("seed of the Gumbel noise and sampling, per image: seed and image index"+m, def.Seed))
+	all.StringVar(&d.s.Composite, "composite", def.Composite, fmt.Sprintf("how decoded pixels go into the holes: residual (the decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)"+m, def.Composite))
+	all.IntVar(&d.batch, "batch", 32, "images per model call")
 	for _, name := range []string{"schedule", "total-iter", "sweet-spot", "temperature", "sample", "order", "dilate", "seed", "composite"} {
-		fs.Lookup(name).DefValue = "" // the model decides; the help text names the built-in value
+		all.Lookup(name).DefValue = "" // the model decides; the help text names the built-in value
 	}
+	all.VisitAll(func(f *pflag.Flag) {
+		for _, n := range skip {
+			if f.Name == n {
+				return
+			}
+		}
+		fs.AddFlag(f)
+	})
 }
 
 // check reports a bad flag value before anything is loaded (how the
