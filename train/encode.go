@@ -42,7 +42,7 @@ func EncodeImages(ctx context.Context, tok *pipeline.Tokenizer, dir string, opt 
 	if opt.Batch <= 0 {
 		opt.Batch = 64
 	}
-	f, err := dataset.OpenFolder(dir, dataset.FolderOptions{Resolution: int(tok.Cfg.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	f, err := OpenImages(dir, int(tok.Cfg.Resolution), opt.SkipBad)
 	if err != nil {
 		return nil, inputErr(err)
 	}

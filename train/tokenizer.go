@@ -82,12 +82,12 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	}
 	res.BestStep = -1
 	run := RunDir(opt.Out)
-	trainSet, err := dataset.OpenFolder(cfg.TrainDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	trainSet, err := OpenImages(cfg.TrainDir, int(cfg.Model.Resolution), opt.SkipBad)
 	if err != nil {
 		return res, inputErr(err)
 	}
 	reportSkipped(opt.Log, trainSet)
-	valSet, err := dataset.OpenFolder(cfg.ValDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	valSet, err := OpenImages(cfg.ValDir, int(cfg.Model.Resolution), opt.SkipBad)
 	if err != nil {
 		return res, inputErr(err)
 	}
