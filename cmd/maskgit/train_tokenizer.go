@@ -145,8 +145,7 @@ func trainTokenizerCommand() command {
 					}
 					return classifyTrainError(err)
 				}
-				fmt.Fprintf(env.stdout, "tokenizer: %d steps, validation PSNR %.2f dB (l2 %.5f), best at step %d, %d codes used; run in %s\n",
-					res.Step, res.ValPSNR, res.ValL2, res.BestStep, res.Used, opt.Out)
+				fmt.Fprintln(env.stdout, tokenizerSummary(res, opt.Out))
 				return nil
 			}
 		},

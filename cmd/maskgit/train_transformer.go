@@ -66,8 +66,7 @@ func trainCommand() command {
 					}
 					return classifyTrainError(err)
 				}
-				fmt.Fprintf(env.stdout, "transformer: %d steps, validation loss %.4f, masked-token accuracy %.4f, best at step %d; run in %s\n",
-					res.Step, res.ValLoss, res.ValAccuracy, res.BestStep, opt.Out)
+				fmt.Fprintln(env.stdout, transformerSummary(res, opt.Out))
 				return nil
 			}
 		},
