@@ -68,8 +68,11 @@ func sweepCommand() command {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
 				}
-				if *out == "" || *data == "" {
-					return badInput("--out and --data are required")
+				if *out == "" {
+					return badInput("--out is required")
+				}
+				if *data == "" {
+					return badInput("--data is required (%s)", noSharedData)
 				}
 				scheds := strings.Split(*schedules, ",")
 				for _, s := range scheds {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -44,9 +46,15 @@ func trainCommand() command {
 				cfg.TrainTokens, cfg.ValTokens = *trainTokens, *valTokens
 				if cfg.TrainTokens == "" {
 					cfg.TrainDir = *trainDir
+					if cfg.TrainDir == "" {
+						return badInput("--train-dir or --train-tokens is required (%s)", noSharedData)
+					}
 				}
 				if cfg.ValTokens == "" {
 					cfg.ValDir = *valDir
+					if cfg.ValDir == "" {
+						return badInput("--val-dir or --val-tokens is required (%s)", noSharedData)
+					}
 				}
 				cfg.InitFrom = *initFrom
 				if *maskSched != "" {
@@ -78,7 +86,7 @@ func encodeCommand() command {
 		name:    "encode",
 		summary: "encode an image folder into a token cache with a trained tokenizer",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
-			tokDir := fs.String("tokenizer", "", "tokenizer run directory (required)")
+			tokDir := fs.String("tokenizer", "", "tokenizer run directory, or a model directory with tokenizer/ (required)")
 			images := fs.String("images", "", "image folder (PNG/JPEG, recursive) (required)")
 			out := fs.String("out", "", "token cache file to write (required)")
 			batch := fs.Int("batch", 64, "images per model call")
@@ -97,7 +105,7 @@ func encodeCommand() command {
 				if err != nil {
 					return usageError{err}
 				}
-				tok, err := pipeline.LoadTokenizer(*tokDir, pipeline.Options{Device: dev, Threads: *threads})
+				tok, err := pipeline.LoadTokenizer(tokenizerDir(*tokDir), pipeline.Options{Device: dev, Threads: *threads})
 				if err != nil {
 					return usageError{err}
 				}
@@ -107,4 +115,13 @@ func encodeCommand() command {
 			}
 		},
 	}
+}
+
+// tokenizerDir returns dir/tokenizer when dir is a model directory (it holds
+// tokenizer/config.json), else dir (a tokenizer run).
+func tokenizerDir(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
+		return filepath.Join(dir, "tokenizer")
+	}
+	return dir
 }
