@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spf13/pflag"
 
@@ -57,11 +58,14 @@ func (d *decodeFlags) registerExcept(fs *pflag.FlagSet, skip ...string) {
 func (d *decodeFlags) check() error {
 	s := d.settings(pipeline.DefaultSettings())
 	s.SweetSpot = min(max(s.SweetSpot, 0), max(s.TotalIter, 1)) // checked with the model's T
-	if _, err := s.Options(d.batch); err != nil {
-		return usageError{err}
-	}
 	if d.s.SweetSpot < 0 {
 		return badInput("--sweet-spot must be ≥ 0, got %d", d.s.SweetSpot)
+	}
+	if err := flagWords(s, ""); err != nil {
+		return err
+	}
+	if _, err := s.Options(d.batch); err != nil {
+		return usageError{err}
 	}
 	if d.batch < 0 {
 		return badInput("--batch must be ≥ 0, got %d", d.batch)
@@ -93,9 +97,35 @@ func (d *decodeFlags) settings(model pipeline.Settings) pipeline.Settings {
 // user's flags applied.
 func (d *decodeFlags) options(model pipeline.Settings) (pipeline.Settings, pipeline.InpaintOptions, error) {
 	s := d.settings(model)
+	if err := flagWords(s, " (the model's inpaint.json with the flags given)"); err != nil {
+		return s, pipeline.InpaintOptions{}, err
+	}
 	opt, err := s.Options(d.batch)
 	if err != nil {
 		return s, opt, usageError{fmt.Errorf("decoding settings (the model's inpaint.json with the flags given): %w", err)}
 	}
 	return s, opt, nil
+}
+
+// flagWords checks s and reports a problem with the flags' names
+// (--total-iter, not inpaint.Config's Steps), with where added.
+func flagWords(s pipeline.Settings, where string) error {
+	if _, err := inpaint.ScheduleByName(s.Schedule); err != nil {
+		return badInput("--schedule%s: %v", where, err)
+	}
+	if _, err := inpaint.OrderByName(s.Order); err != nil {
+		return badInput("--order%s: %v", where, err)
+	}
+	if _, err := inpaint.CompositeByName(s.Composite); err != nil {
+		return badInput("--composite%s: %v", where, err)
+	}
+	switch {
+	case s.TotalIter < 1:
+		return badInput("--total-iter must be ≥ 1, got %d%s", s.TotalIter, where)
+	case s.SweetSpot < 0 || s.SweetSpot > s.TotalIter:
+		return badInput("--sweet-spot must be in 0..%d (--total-iter), got %d%s", s.TotalIter, s.SweetSpot, where)
+	case math.IsNaN(s.Temperature) || math.IsInf(s.Temperature, 0) || s.Temperature < 0:
+		return badInput("--temperature must be finite and ≥ 0, got %v%s", s.Temperature, where)
+	}
+	return nil
 }
