@@ -211,9 +211,11 @@ func inpaintInto(ctx context.Context, model *pipeline.Model, pairs []benchPair, 
 	}
 	defer dec.Close()
 	var spent time.Duration
+	lastLine := time.Now()
 	for s := 0; s < len(pairs); s += batch {
-		if s > 0 {
+		if s > 0 && time.Since(lastLine) >= 10*time.Second { // progress on long folders
 			fmt.Fprintf(warn, "inpainting: %d of %d images done\n", s, len(pairs))
+			lastLine = time.Now()
 		}
 		e := min(s+batch, len(pairs))
 		jobs := make([]pipeline.Job, 0, e-s)
