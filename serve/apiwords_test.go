@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
 	"strings"
 	"testing"
 )
@@ -31,5 +33,26 @@ func TestErrorsUseAPIWords(t *testing.T) {
 				t.Errorf("%q: error %q names the Go field %s", c.fields, e.Error, goName)
 			}
 		}
+	}
+}
+
+// countingDecoder records that the server decoded with it.
+type countingDecoder struct{ n int }
+
+func (d *countingDecoder) DecodeImage(data []byte) (image.Image, error) {
+	d.n++
+	img, _, err := image.Decode(bytes.NewReader(data))
+	return img, err
+}
+
+// TestConfigDecoder: request images are decoded with Config.Decoder (maskgit
+// serve passes the decoder training uses).
+func TestConfigDecoder(t *testing.T) {
+	const res = 16
+	dec := &countingDecoder{}
+	_, ts := newTestServer(t, &fakeModel{}, Config{Resolution: res, Decoder: dec})
+	body, ct := inpaintBody(t, res)
+	if code, _, b := post(t, ts.URL+"/v1/inpaint", ct, body); code != 200 || dec.n != 1 {
+		t.Fatalf("%d %s; decoder used %d times, want 1", code, b, dec.n)
 	}
 }
