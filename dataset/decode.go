@@ -20,10 +20,21 @@ const DefaultResolution = 64
 // malformed or hostile header cannot make the decoder allocate gigabytes.
 const maxPixels = 1 << 26
 
+// ImageDecoder turns a PNG or JPEG file's bytes into pixels. The one the
+// commands use is fid/imageio's Decoder (PIL-identical, as FID reads
+// images), so the tokens a model is trained on are the tokens it sees
+// later; nil means Go's image.Decode. It must be safe for concurrent use.
+type ImageDecoder interface {
+	DecodeImage(data []byte) (image.Image, error)
+}
+
 // LoadImage decodes the PNG or JPEG file at path (by its content, whatever
 // its extension) and returns it centre-cropped and resized to res x res as
 // RGB bytes, HWC, 3*res*res long. Errors name the file.
-func LoadImage(path string, res int) ([]uint8, error) {
+func LoadImage(path string, res int) ([]uint8, error) { return LoadImageWith(path, res, nil) }
+
+// LoadImageWith is LoadImage decoding with dec (nil: Go's image.Decode).
+func LoadImageWith(path string, res int, dec ImageDecoder) ([]uint8, error) {
 	if res <= 0 {
 		return nil, fmt.Errorf("dataset: resolution %d must be positive", res)
 	}
@@ -31,16 +42,16 @@ func LoadImage(path string, res int) ([]uint8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	img, err := decodeBytes(data)
+	img, err := decodeBytes(data, dec)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}
 	return RGBBytes(Square(img, res)), nil
 }
 
-// decodeBytes decodes a PNG or JPEG image after checking its size.
-func decodeBytes(data []byte) (image.Image, error) {
-	return decodeChecked(bytes.NewReader(data), PixelLimit(maxPixels))
+// decodeBytes decodes a PNG or JPEG image with dec after checking its size.
+func decodeBytes(data []byte, dec ImageDecoder) (image.Image, error) {
+	return decodeChecked(bytes.NewReader(data), PixelLimit(maxPixels), dec)
 }
 
 // HeaderCheck vets an image's size and format, read from its header, before
@@ -65,12 +76,18 @@ func PixelLimit(maxPixels int) HeaderCheck {
 // decoder allocate gigabytes. The file is streamed, not read whole. Errors
 // name the file; an error from check is wrapped as a *HeaderError.
 func DecodeFile(path string, check HeaderCheck) (image.Image, error) {
+	return DecodeFileWith(path, check, nil)
+}
+
+// DecodeFileWith is DecodeFile decoding the pixels with dec (nil: Go's
+// image.Decode); the header is read by Go's image.DecodeConfig either way.
+func DecodeFileWith(path string, check HeaderCheck, dec ImageDecoder) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	img, err := decodeChecked(f, check)
+	img, err := decodeChecked(f, check, dec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -89,8 +106,8 @@ func (e *HeaderError) Error() string { return e.Err.Error() }
 func (e *HeaderError) Unwrap() error { return e.Err }
 
 // decodeChecked reads the header from r, runs check on it, then rewinds r
-// and decodes the pixels.
-func decodeChecked(r io.ReadSeeker, check HeaderCheck) (image.Image, error) {
+// and decodes the pixels with dec (nil: image.Decode).
+func decodeChecked(r io.ReadSeeker, check HeaderCheck, dec ImageDecoder) (image.Image, error) {
 	cfg, format, err := image.DecodeConfig(r)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
@@ -101,7 +118,15 @@ func decodeChecked(r io.ReadSeeker, check HeaderCheck) (image.Image, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(r)
+	var img image.Image
+	if dec == nil {
+		img, _, err = image.Decode(r)
+	} else {
+		var data []byte
+		if data, err = io.ReadAll(r); err == nil {
+			img, err = dec.DecodeImage(data)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("corrupt %s image: %w", format, err)
 	}

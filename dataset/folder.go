@@ -23,6 +23,10 @@ type FolderOptions struct {
 	// SkipBad skips files that cannot be decoded instead of failing;
 	// Skipped lists them.
 	SkipBad bool
+	// Decoder decodes the files (nil: Go's image.Decode); the commands
+	// pass fid/imageio's PIL-identical decoder. It is used only while the
+	// folder decodes: with InMemory, only inside OpenFolder.
+	Decoder ImageDecoder
 }
 
 // Folder is a sorted list of the PNG and JPEG images under a folder and the
@@ -33,6 +37,7 @@ type Folder struct {
 	res     int
 	workers int
 	skipBad bool
+	dec     ImageDecoder
 
 	mu  sync.Mutex
 	bad map[int]error // files that failed to decode (only with SkipBad)
@@ -57,7 +62,7 @@ func OpenFolder(dir string, opt FolderOptions) (*Folder, error) {
 	}
 	f := &Folder{
 		dir: dir, files: files, res: opt.Resolution, workers: opt.Workers,
-		skipBad: opt.SkipBad, bad: map[int]error{},
+		skipBad: opt.SkipBad, dec: opt.Decoder, bad: map[int]error{},
 	}
 	if opt.InMemory {
 		all := make([]int, len(files))
@@ -72,6 +77,7 @@ func OpenFolder(dir string, opt FolderOptions) (*Folder, error) {
 			return nil, err
 		}
 		f.mem = imgs
+		f.dec = nil // done with it: the caller may close it
 	}
 	return f, nil
 }
@@ -132,7 +138,7 @@ func (f *Folder) Image(i int) ([]uint8, error) {
 	if f.mem != nil {
 		return f.mem[i], nil
 	}
-	return LoadImage(f.Path(i), f.res)
+	return LoadImageWith(f.Path(i), f.res, f.dec)
 }
 
 // Batch loads the images at indices (unshuffled, unflipped) into a batch,
@@ -193,7 +199,7 @@ func (f *Folder) decode(indices []int) ([][]uint8, error) {
 					errs[k] = err
 					continue
 				}
-				out[k], errs[k] = LoadImage(f.Path(i), f.res)
+				out[k], errs[k] = LoadImageWith(f.Path(i), f.res, f.dec)
 			}
 		}()
 	}

@@ -249,7 +249,7 @@ func decodeFile(path string) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	img, err := decodeBytes(data)
+	img, err := decodeBytes(data, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}

@@ -75,8 +75,10 @@ func (c Chart) Render() (*image.RGBA, error) {
 		ymin, ymax = ymin-1, ymax+1
 	}
 	pad := (ymax - ymin) * 0.05
-	xt := niceTicks(xmin, xmax, 8)
-	yt := niceTicks(ymin-pad, ymax+pad, 8)
+	// An axis whose values are all whole numbers (steps, sweet spots,
+	// counts) gets whole-number ticks only.
+	xt := niceTicksMin(xmin, xmax, 8, wholeStep(c.Series, func(s Series) []float64 { return s.X }))
+	yt := niceTicksMin(ymin-pad, ymax+pad, 8, wholeStep(c.Series, func(s Series) []float64 { return s.Y }))
 	xmin, xmax = xt[0], xt[len(xt)-1]
 	ymin, ymax = yt[0], yt[len(yt)-1]
 
@@ -126,10 +128,27 @@ func tick(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
+// wholeStep returns 1 when every value of axis is a whole number (the
+// smallest tick step that axis may have), else 0.
+func wholeStep(series []Series, axis func(Series) []float64) float64 {
+	for _, s := range series {
+		for _, v := range axis(s) {
+			if v != math.Trunc(v) {
+				return 0
+			}
+		}
+	}
+	return 1
+}
+
 // niceTicks returns evenly spaced round values (steps of 1, 2 or 5 times a
 // power of ten) from at or below lo to at or above hi: the smallest such
 // step that needs at most n intervals.
-func niceTicks(lo, hi float64, n int) []float64 {
+func niceTicks(lo, hi float64, n int) []float64 { return niceTicksMin(lo, hi, n, 0) }
+
+// niceTicksMin is niceTicks with a step of at least minStep (1: whole
+// numbers only).
+func niceTicksMin(lo, hi float64, n int, minStep float64) []float64 {
 	if n < 1 {
 		n = 1
 	}
@@ -138,6 +157,9 @@ func niceTicks(lo, hi float64, n int) []float64 {
 	for k := 0; step == 0; k++ {
 		for _, m := range []float64{1, 2, 5} {
 			st := m * mag * math.Pow(10, float64(k))
+			if st < minStep {
+				continue
+			}
 			if math.Floor(lo/st+1e-9)*st+float64(n)*st >= hi-st*1e-9 {
 				step = st
 				break

@@ -77,3 +77,25 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeNumberTicks: an axis of whole numbers (sweet spots 1..3) gets
+// whole-number ticks, not 1.2, 1.4, ...; a real-valued axis keeps fine ticks.
+func TestWholeNumberTicks(t *testing.T) {
+	whole := []Series{{X: []float64{1, 2, 3}, Y: []float64{1.5, 2.25, 3}}}
+	step := wholeStep(whole, func(s Series) []float64 { return s.X })
+	got := niceTicksMin(1, 3, 8, step)
+	for _, v := range got {
+		if v != math.Trunc(v) {
+			t.Fatalf("ticks of a whole-number axis: %v", got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("ticks %v, want 1 2 3", got)
+	}
+	if wholeStep(whole, func(s Series) []float64 { return s.Y }) != 0 {
+		t.Errorf("a real-valued axis was taken for whole numbers")
+	}
+	if fine := niceTicks(1, 3, 8); len(fine) < 5 {
+		t.Errorf("niceTicks(1, 3, 8) = %v: want fine ticks for a real axis", fine)
+	}
+}

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maskgit-go/maskgit/examples"
 	"github.com/maskgit-go/maskgit/inpaint"
+	"github.com/maskgit-go/maskgit/pipeline"
 )
 
 // browserTools finds headless Chromium and node with playwright-core:
@@ -61,9 +63,27 @@ func TestPageEndToEnd(t *testing.T) {
 		t.Skipf("skipping the browser test: %s", missing)
 	}
 	const res = 64
-	_, ts := newTestServer(t, tinyModel(t, res), Config{Resolution: res})
 	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "scripts", "serve_e2e.cjs")
+	repo := filepath.Join(filepath.Dir(file), "..")
+	// MASKGIT_E2E_MODEL=models/catfaces64 runs the page on a trained model
+	// (for the docs' screenshot); the default is an untrained tiny one.
+	var cfg Config
+	var model *pipeline.Model
+	if dir := os.Getenv("MASKGIT_E2E_MODEL"); dir != "" {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(repo, dir)
+		}
+		m, err := pipeline.Load(dir, pipeline.Options{Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { m.Close() })
+		model, cfg = m, ModelConfig(m)
+	} else {
+		model, cfg = tinyModel(t, res), Config{Resolution: res}
+	}
+	_, ts := newTestServer(t, model, cfg)
+	script := filepath.Join(repo, "scripts", "serve_e2e.cjs")
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -87,6 +107,33 @@ func TestPageEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		return img
+	}
+	// MASKGIT_SCREENSHOT=docs/serve.png keeps the screenshot (the docs show it).
+	if dst := os.Getenv("MASKGIT_SCREENSHOT"); dst != "" {
+		if !filepath.IsAbs(dst) {
+			dst = filepath.Join(repo, dst)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "page.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The page opened on the shipped example, not a synthetic pattern.
+	opening := toRGBA(read("opening.png"))
+	f, err := examples.FS.Open("sample_000.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, _, err := image.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(opening, toRGBA(shipped)); d > 2 {
+		t.Errorf("the page opened on an image that differs from examples/sample_000.png by up to %d levels", d)
 	}
 	input, result, steps := toRGBA(read("input.png")), toRGBA(read("result.png")), read("steps.png")
 	mask, _ := inpaint.MaskFromImage(read("mask.png"))
@@ -116,6 +163,23 @@ func TestPageEndToEnd(t *testing.T) {
 	if w := steps.Bounds().Dx(); w < res || w%res != 0 || w > 4*res {
 		t.Errorf("step strip is %d px wide; want 1..4 cells of %d (total_iter 4)", w, res)
 	}
+}
+
+// maxDiff returns the largest channel difference of two same-sized images
+// (256 when the sizes differ).
+func maxDiff(a, b *image.RGBA) int {
+	if a.Bounds() != b.Bounds() {
+		return 256
+	}
+	d := 0
+	for i := range a.Pix {
+		v := int(a.Pix[i]) - int(b.Pix[i])
+		if v < 0 {
+			v = -v
+		}
+		d = max(d, v)
+	}
+	return d
 }
 
 func toRGBA(img image.Image) *image.RGBA {

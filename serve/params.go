@@ -141,7 +141,10 @@ func (p Params) Options(maxTotalIter, maxBatch int) (pipeline.InpaintOptions, er
 	if p.TotalIter < 1 || p.TotalIter > maxTotalIter {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "total_iter must be in 1..%d, got %d", maxTotalIter, p.TotalIter)
 	}
-	if p.Temperature > 1e6 || math.IsNaN(p.Temperature) {
+	if p.SweetSpot < 0 || p.SweetSpot > p.TotalIter {
+		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "sweet_spot must be in 0..%d (total_iter), got %d", p.TotalIter, p.SweetSpot)
+	}
+	if p.Temperature < 0 || p.Temperature > 1e6 || math.IsNaN(p.Temperature) {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "temperature must be in [0, 1e6], got %v", p.Temperature)
 	}
 	cfg := inpaint.Config{Steps: p.TotalIter, SweetSpot: p.SweetSpot, Schedule: sched, Temperature: p.Temperature,

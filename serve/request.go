@@ -31,6 +31,9 @@ type Limits struct {
 	// Defaults are the settings of a request that sets none (the zero
 	// value means DefaultParams()).
 	Defaults Params
+	// Decoder decodes the image's pixels after its header is checked
+	// (nil: Go's image.Decode).
+	Decoder dataset.ImageDecoder
 }
 
 // maxParts caps the multipart parts of one request.
@@ -195,7 +198,13 @@ func DecodeImage(data []byte, lim Limits) (*image.RGBA, error) {
 	if err := checkHeader("image", data, lim, "png", "jpeg"); err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	var img image.Image
+	var err error
+	if lim.Decoder != nil {
+		img, err = lim.Decoder.DecodeImage(data)
+	} else {
+		img, _, err = image.Decode(bytes.NewReader(data))
+	}
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "bad_image", "image: %v", err)
 	}

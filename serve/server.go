@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/pipeline"
 )
@@ -42,6 +43,10 @@ type Config struct {
 	// Defaults are the settings of a request that sets none (zero:
 	// DefaultParams()); ModelConfig sets the model's own.
 	Defaults Params
+	// Decoder decodes request images (nil: Go's image.Decode); maskgit
+	// serve passes fid/imageio's, the decoder training and the other
+	// commands use. It must be safe for concurrent use.
+	Decoder dataset.ImageDecoder
 }
 
 // DefaultConfig returns the defaults for a model of the given resolution.
@@ -103,10 +108,11 @@ func New(model Inpainter, cfg Config) (*Server, error) {
 	if cfg.MaxPixels < cfg.Resolution*cfg.Resolution {
 		return nil, fmt.Errorf("serve: MaxPixels %d is below one %dx%d image", cfg.MaxPixels, cfg.Resolution, cfg.Resolution)
 	}
-	s := &Server{cfg: cfg, lim: Limits{Resolution: cfg.Resolution, MaxBodyBytes: cfg.MaxBodyBytes, MaxPixels: cfg.MaxPixels, Defaults: cfg.Defaults},
+	s := &Server{cfg: cfg, lim: Limits{Resolution: cfg.Resolution, MaxBodyBytes: cfg.MaxBodyBytes, MaxPixels: cfg.MaxPixels, Defaults: cfg.Defaults, Decoder: cfg.Decoder},
 		batcher: newBatcher(model, cfg.MaxBatch, cfg.QueueSize, cfg.MaxWait), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/v1/inpaint", s.handleInpaint)
 	s.mux.HandleFunc("/healthz", s.handleHealth)
+	s.mux.HandleFunc("/examples/", s.handleExamples)
 	s.mux.HandleFunc("/", s.handlePage)
 	return s, nil
 }

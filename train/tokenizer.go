@@ -82,16 +82,26 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	}
 	res.BestStep = -1
 	run := RunDir(opt.Out)
-	trainSet, err := dataset.OpenFolder(cfg.TrainDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	if opt.Log != nil {
+		fmt.Fprintf(opt.Log, "tokenizer: reading the images of %s (--train-dir) and %s (--val-dir)\n", cfg.TrainDir, cfg.ValDir)
+	}
+	trainSet, err := OpenImages(cfg.TrainDir, int(cfg.Model.Resolution), opt.SkipBad)
 	if err != nil {
 		return res, inputErr(err)
 	}
 	reportSkipped(opt.Log, trainSet)
-	valSet, err := dataset.OpenFolder(cfg.ValDir, dataset.FolderOptions{Resolution: int(cfg.Model.Resolution), InMemory: true, SkipBad: opt.SkipBad})
+	valSet, err := OpenImages(cfg.ValDir, int(cfg.Model.Resolution), opt.SkipBad)
 	if err != nil {
 		return res, inputErr(err)
 	}
 	reportSkipped(opt.Log, valSet)
+	if opt.Log != nil {
+		mirrored := ""
+		if cfg.Flip {
+			mirrored = " (each also mirrored at random)"
+		}
+		fmt.Fprintf(opt.Log, "tokenizer: %s for training%s, %s for validation\n", plural(trainSet.Len()-len(trainSet.Skipped()), "image"), mirrored, plural(valSet.Len()-len(valSet.Skipped()), "image"))
+	}
 	if err := run.Init(cfg, opt.Resume); err != nil {
 		return res, inputErr(err)
 	}
@@ -118,6 +128,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	}
 
 	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
+	prog.Start("tokenizer", opt.LogEvery)
 	usage := make([]int64, cfg.Model.Codes)
 	if len(st.CodeUsage) == len(usage) {
 		copy(usage, st.CodeUsage)

@@ -161,6 +161,7 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	val := newTransformerValidation(valTok, cfg, gamma, opt.ValImages)
 
 	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
+	prog.Start("transformer", opt.LogEvery)
 	var imagesSinceLog int64
 	save := func() error { return rs.save(it.State()) }
 	validate := func() error {
@@ -303,7 +304,7 @@ func transformerTokens(ctx context.Context, cfg TransformerConfig, run RunDir, t
 				return err
 			}
 			if opt.Log != nil {
-				fmt.Fprintf(opt.Log, "encoded %d images of %s into %s\n", caches[i].N, srcs[i], paths[i])
+				fmt.Fprintf(opt.Log, "encoded %s of %s into %s\n", CountImages(caches[i]), srcs[i], paths[i])
 			}
 		}
 		return nil

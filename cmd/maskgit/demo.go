@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/maskgit-go/maskgit/fid/imageio"
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/masks"
 	"github.com/maskgit-go/maskgit/pipeline"
@@ -168,9 +169,14 @@ func composeDemo(jobs []pipeline.Job, outs []pipeline.Output, res, scale, pad in
 func runDemo(ctx context.Context, model *pipeline.Model, examples []demoExample, opt pipeline.InpaintOptions, scale int, warn func(string)) ([]pipeline.Job, []pipeline.Output, *image.RGBA, error) {
 	res := int(model.Tokenizer.Cfg.Resolution)
 	jobs := make([]pipeline.Job, len(examples))
+	dec, err := imageio.NewDecoder()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer dec.Close()
 	for i, e := range examples {
 		var buf strings.Builder
-		j, err := loadJob(benchPair{name: e.name, image: e.image, mask: e.mask}, res, uint64(i), &buf)
+		j, err := loadJob(benchPair{name: e.name, image: e.image, mask: e.mask}, res, uint64(i), &buf, dec)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/fid/imageio"
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
 	"github.com/maskgit-go/maskgit/pipeline"
@@ -89,8 +90,10 @@ func pairImagesAndMasks(imagesDir, masksDir string) ([]benchPair, error) {
 // loadJob reads an image and its mask for the model's resolution. Both
 // sizes are checked from the files' headers before any pixel is decoded: a
 // small file declaring a huge image is refused without allocating it.
-func loadJob(p benchPair, res int, index uint64, warn io.Writer) (pipeline.Job, error) {
-	img, err := dataset.DecodeFile(p.image, exactSize(p.image, "image", res))
+// dec decodes the image (nil: Go's image.Decode); the commands pass
+// fid/imageio's, the decoder training, encode and fid use.
+func loadJob(p benchPair, res int, index uint64, warn io.Writer, dec dataset.ImageDecoder) (pipeline.Job, error) {
+	img, err := dataset.DecodeFileWith(p.image, exactSize(p.image, "image", res), dec)
 	if err != nil {
 		return pipeline.Job{}, imageError(err)
 	}
@@ -203,12 +206,22 @@ func inpaintInto(ctx context.Context, model *pipeline.Model, pairs []benchPair, 
 		batch = len(pairs)
 	}
 	opt.Decode.SaveSteps = saveSteps
+	dec, err := imageio.NewDecoder()
+	if err != nil {
+		return 0, err
+	}
+	defer dec.Close()
 	var spent time.Duration
+	lastLine := time.Now()
 	for s := 0; s < len(pairs); s += batch {
+		if s > 0 && time.Since(lastLine) >= 10*time.Second { // progress on long folders
+			fmt.Fprintf(warn, "inpainting: %d of %d images done\n", s, len(pairs))
+			lastLine = time.Now()
+		}
 		e := min(s+batch, len(pairs))
 		jobs := make([]pipeline.Job, 0, e-s)
 		for i := s; i < e; i++ {
-			j, err := loadJob(pairs[i], res, uint64(i), warn)
+			j, err := loadJob(pairs[i], res, uint64(i), warn, dec)
 			if err != nil {
 				return 0, err
 			}

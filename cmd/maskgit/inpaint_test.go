@@ -168,7 +168,7 @@ func TestLoadJobChecksHeaderFirst(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			_, err := loadJob(benchPair{name: "x.png", image: c.image, mask: c.mask}, 16, 0, io.Discard)
+			_, err := loadJob(benchPair{name: "x.png", image: c.image, mask: c.mask}, 16, 0, io.Discard, nil)
 			runtime.ReadMemStats(&after)
 			var ue usageError
 			if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), huge) || !strings.Contains(err.Error(), "20000x20000") {

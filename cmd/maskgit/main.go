@@ -2,7 +2,11 @@
 // built as TensorFlow graphs from Go.
 //
 //	maskgit help [command]
-//	maskgit <command> [flags]
+//	maskgit <command> [flags] [--tf-log]
+//
+// TensorFlow's own INFO and WARNING lines are hidden unless --tf-log is
+// given: the command runs in a child process with TF_CPP_MIN_LOG_LEVEL=2
+// (a value of 3 is kept) and its standard error filtered (tflog.go).
 //
 // Exit status: 0 on success, 2 for bad usage or bad input (a clear message
 // names the file and the problem), 1 for other failures.
@@ -65,14 +69,14 @@ func commands() []command {
 }
 
 func main() {
-	// TensorFlow's INFO lines (CPU features, MLIR passes) are noise for a
-	// command-line tool; warnings and errors still show. An explicit
-	// TF_CPP_MIN_LOG_LEVEL wins.
-	if _, set := os.LookupEnv("TF_CPP_MIN_LOG_LEVEL"); !set {
-		os.Setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+	// TensorFlow's INFO and WARNING lines (CPU features, MLIR passes) are
+	// noise for a command-line tool: hidden unless --tf-log (see quietTF).
+	args, code, ok := quietTF(os.Args[1:])
+	if !ok {
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code = run(ctx, args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -150,7 +154,7 @@ func newFlagSet(c command) *pflag.FlagSet {
 
 func printUsage(w io.Writer) {
 	var b strings.Builder
-	b.WriteString("maskgit: MaskGIT image inpainting on TensorFlow graphs built from Go.\n\nUsage:\n  maskgit <command> [flags]\n  maskgit help <command>\n\nCommands:\n")
+	b.WriteString("maskgit: MaskGIT image inpainting on TensorFlow graphs built from Go.\n\nUsage:\n  maskgit <command> [flags]\n  maskgit help <command>\n\n--tf-log (with any command) shows TensorFlow's INFO and WARNING lines, hidden by default.\n\nCommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  %-16s %s\n", c.name, c.summary)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -38,10 +37,7 @@ func reconstructCommand() command {
 				if err != nil {
 					return usageError{err}
 				}
-				dir := *model
-				if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
-					dir = filepath.Join(dir, "tokenizer")
-				}
+				dir := tokenizerDir(*model)
 				files, err := imageio.ListFolder(*images)
 				if err != nil {
 					return usageError{err}

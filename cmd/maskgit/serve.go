@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/maskgit-go/maskgit/fid/imageio"
 	"github.com/maskgit-go/maskgit/serve"
 )
 
@@ -52,6 +53,12 @@ func serveCommand() command {
 				cfg.MaxBatch, cfg.MaxWait, cfg.QueueSize, cfg.Timeout = *maxBatch, *maxWait, *queue, *timeout
 				cfg.MaxBodyBytes, cfg.MaxPixels, cfg.MaxTotalIter = *maxBody, *maxPixels, *maxIter
 				cfg.Log = env.stderr
+				dec, err := imageio.NewDecoder() // the decoder training and the other commands use
+				if err != nil {
+					return err
+				}
+				defer dec.Close() // after the server stops (deferred later, run earlier)
+				cfg.Decoder = dec
 				srv, err := serve.New(model, cfg)
 				if err != nil {
 					return usageError{err}

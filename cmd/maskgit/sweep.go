@@ -56,8 +56,10 @@ func sweepCommand() command {
 			schedules := fs.String("schedules", "cosine,linear,square", "comma-separated schedules")
 			totals := fs.String("totals", "12", "comma-separated total iterations T")
 			sweets := fs.String("sweet-spots", "1,2,4,6,8,10,12", "comma-separated sweet spots s (settings with s > T are skipped; s = 1, which does not depend on the schedule or T, is run once)")
-			composites := fs.String("composites", "", "comma-separated composite modes to compare (default: the --composite setting)")
-			df.register(fs)
+			composites := fs.String("composites", "", "comma-separated composite modes to compare: residual, hard, none (default: the model's)")
+			// The lists above replace the singular --schedule, --total-iter,
+			// --sweet-spot and --composite of the other commands.
+			df.registerExcept(fs, "schedule", "total-iter", "sweet-spot", "composite")
 			var fa fidArgs
 			fs.StringVar(&fa.cacheDir, "cache-dir", "", fidCacheDirUsage)
 			fs.StringVar(&fa.weights, "weights", "", "converted Inception weights file (default: fetched once, see fid-weights)")
@@ -66,8 +68,11 @@ func sweepCommand() command {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
 				}
-				if *out == "" || *data == "" {
-					return badInput("--out and --data are required")
+				if *out == "" {
+					return badInput("--out is required")
+				}
+				if *data == "" {
+					return badInput("--data is required (%s)", noSharedData)
 				}
 				scheds := strings.Split(*schedules, ",")
 				for _, s := range scheds {

@@ -92,3 +92,29 @@ func TestSweepCommand(t *testing.T) {
 		t.Errorf("bad composites: %d %q", code, stderr)
 	}
 }
+
+// TestSweepFlagsNoSingularTwins: sweep's list flags (--schedules, --totals,
+// --sweet-spots, --composites) have no singular twins.
+func TestSweepFlagsNoSingularTwins(t *testing.T) {
+	c, _ := lookup("sweep")
+	fs := newFlagSet(c)
+	c.flags(fs)
+	for _, name := range []string{"schedule", "total-iter", "sweet-spot", "composite"} {
+		if fs.Lookup(name) != nil {
+			t.Errorf("sweep has --%s beside --%ss", name, name)
+		}
+	}
+	for _, name := range []string{"schedules", "totals", "sweet-spots", "composites", "temperature", "seed", "order", "batch"} {
+		if fs.Lookup(name) == nil {
+			t.Errorf("sweep lacks --%s", name)
+		}
+	}
+	for _, cmd := range []string{"inpaint", "demo", "generate"} {
+		c, _ := lookup(cmd)
+		fs := newFlagSet(c)
+		c.flags(fs)
+		if fs.Lookup("schedule") == nil || fs.Lookup("composite") == nil {
+			t.Errorf("%s lost --schedule or --composite", cmd)
+		}
+	}
+}

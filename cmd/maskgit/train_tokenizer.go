@@ -85,11 +85,22 @@ func (f *scheduleFlags) apply(steps *int64, batch *int, lr *train.LRConfig, seed
 		lr.Schedule = f.schedule
 	}
 	*seed = f.seed
+	// The messages name the flags, not the schedule's Go fields.
+	if lr.Schedule == "cosine" && (int64(lr.Warmup) >= *steps || lr.Warmup < 0) {
+		return badInput("--steps %d must be more than the cosine schedule's %d warm-up steps (preset %s)", *steps, lr.Warmup, f.preset)
+	}
+	if lr.Schedule == "cosine" && lr.Min > lr.Base {
+		return badInput("--lr %v is below the cosine schedule's floor %v (preset %s)", lr.Base, lr.Min, f.preset)
+	}
 	if _, err := lr.Build(*steps); err != nil {
-		return usageError{err}
+		return badInput("--lr-schedule %s with --steps %d, --lr %v: %v", lr.Schedule, *steps, lr.Base, err)
 	}
 	return nil
 }
+
+// noSharedData ends the messages about a data flag left empty because the
+// shared data was not found.
+const noSharedData = "no data/catfaces64 found under the shared folder: set MASKGIT_SHARED to the folder holding data/catfaces64, or give the flag"
 
 // defaultDataDir is catfaces64/<split> under the shared folder, or "" when absent.
 func defaultDataDir(split string) string {
@@ -122,7 +133,7 @@ func trainTokenizerCommand() command {
 					return usageError{err}
 				}
 				if *trainDir == "" || *valDir == "" {
-					return badInput("--train-dir and --val-dir are required (no ../shared/data/catfaces64 found)")
+					return badInput("--train-dir and --val-dir are required (%s)", noSharedData)
 				}
 				cfg.TrainDir, cfg.ValDir = *trainDir, *valDir
 				if *disc {
@@ -145,8 +156,7 @@ func trainTokenizerCommand() command {
 					}
 					return classifyTrainError(err)
 				}
-				fmt.Fprintf(env.stdout, "tokenizer: %d steps, validation PSNR %.2f dB (l2 %.5f), best at step %d, %d codes used; run in %s\n",
-					res.Step, res.ValPSNR, res.ValL2, res.BestStep, res.Used, opt.Out)
+				fmt.Fprintln(env.stdout, tokenizerSummary(res, opt.Out))
 				return nil
 			}
 		},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -45,9 +47,15 @@ func trainCommand() command {
 				cfg.TrainTokens, cfg.ValTokens = *trainTokens, *valTokens
 				if cfg.TrainTokens == "" {
 					cfg.TrainDir = *trainDir
+					if cfg.TrainDir == "" {
+						return badInput("--train-dir or --train-tokens is required (%s)", noSharedData)
+					}
 				}
 				if cfg.ValTokens == "" {
 					cfg.ValDir = *valDir
+					if cfg.ValDir == "" {
+						return badInput("--val-dir or --val-tokens is required (%s)", noSharedData)
+					}
 				}
 				cfg.InitFrom = *initFrom
 				if *maskSched != "" {
@@ -73,8 +81,7 @@ func trainCommand() command {
 					}
 					return classifyTrainError(err)
 				}
-				fmt.Fprintf(env.stdout, "transformer: %d steps, validation loss %.4f, masked-token accuracy %.4f, best at step %d; run in %s\n",
-					res.Step, res.ValLoss, res.ValAccuracy, res.BestStep, opt.Out)
+				fmt.Fprintln(env.stdout, transformerSummary(res, opt.Out))
 				return nil
 			}
 		},
@@ -86,7 +93,7 @@ func encodeCommand() command {
 		name:    "encode",
 		summary: "encode an image folder into a token cache with a trained tokenizer",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
-			tokDir := fs.String("tokenizer", "", "tokenizer run directory (required)")
+			tokDir := fs.String("tokenizer", "", "tokenizer run directory, or a model directory with tokenizer/ (required)")
 			images := fs.String("images", "", "image folder (PNG/JPEG, recursive) (required)")
 			out := fs.String("out", "", "token cache file to write (required)")
 			batch := fs.Int("batch", 64, "images per model call")
@@ -105,7 +112,7 @@ func encodeCommand() command {
 				if err != nil {
 					return usageError{err}
 				}
-				tok, err := pipeline.LoadTokenizer(*tokDir, pipeline.Options{Device: dev, Threads: *threads})
+				tok, err := pipeline.LoadTokenizer(tokenizerDir(*tokDir), pipeline.Options{Device: dev, Threads: *threads})
 				if err != nil {
 					return usageError{err}
 				}
@@ -115,4 +122,13 @@ func encodeCommand() command {
 			}
 		},
 	}
+}
+
+// tokenizerDir returns dir/tokenizer when dir is a model directory (it holds
+// tokenizer/config.json), else dir (a tokenizer run).
+func tokenizerDir(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
+		return filepath.Join(dir, "tokenizer")
+	}
+	return dir
 }
