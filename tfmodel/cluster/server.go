@@ -14,8 +14,8 @@ import (
 // Server is an in-process TensorFlow gRPC server for one task of a Spec.
 // Close is safe to call more than once.
 type Server struct {
-	mu     sync.Mutex
-	c      *C.TF_Server
+	mu      sync.Mutex
+	c       *C.TF_Server
 	target  string
 	task    int
 	spec    Spec
