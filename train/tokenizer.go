@@ -52,6 +52,11 @@ type RunOptions struct {
 	// as an interruption would; --resume continues it.
 	StopAt int64
 	Log    io.Writer
+	// Replication (see Replication): nil trains on Device alone.
+	Replicas *Replication
+	// StepHook, if set, is called after every training step with the step
+	// number (1-based) and the training loss of that step.
+	StepHook func(step int64, loss float64)
 }
 
 // TokenizerResult summarises a finished (or interrupted) run.
@@ -94,6 +99,9 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	reportSkipped(opt.Log, valSet)
 	if err := run.Init(cfg, opt.Resume); err != nil {
 		return res, inputErr(err)
+	}
+	if opt.Replicas != nil {
+		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
 	}
 	g, err := vqvae.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
 	if err != nil {

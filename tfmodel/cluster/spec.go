@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	pb "github.com/galeone/tensorflow/tensorflow/go/core/protobuf/for_core_protos_go_proto"
 	"google.golang.org/protobuf/proto"
@@ -107,4 +108,18 @@ func (s Spec) CheckLocal(task int) error {
 		return fmt.Errorf("task %d: cannot listen on %s (is it this machine's address, and is the port free?): %w", task, s.Hosts[task], err)
 	}
 	return l.Close()
+}
+
+// Probe checks that task task accepts TCP connections within timeout, so
+// that an unreachable cluster is an error at start-up, not a hang, and a
+// failed step can name the task that went away.
+func (s Spec) Probe(task int, timeout time.Duration) error {
+	if err := s.CheckTask(task); err != nil {
+		return err
+	}
+	c, err := net.DialTimeout("tcp", s.Hosts[task], timeout)
+	if err != nil {
+		return fmt.Errorf("task %d (%s) is unreachable: %w", task, s.Hosts[task], err)
+	}
+	return c.Close()
 }

@@ -1,0 +1,74 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
+	"github.com/maskgit-go/maskgit/tfmodel/cluster"
+)
+
+// Replication sets up synchronous data-parallel training with in-graph
+// replication: one replica of the forward and backward pass per device,
+// gradients summed on the chief (Devices[0]), one optimizer update there.
+// The chief alone reads data and writes the run directory.
+type Replication struct {
+	// Devices are the replicas' devices: local ("/device:CPU:1") or the
+	// tasks of Cluster ("/job:worker/task:1/device:CPU:0").
+	Devices []string
+	// CPUDevices is how many CPU devices a local session creates.
+	CPUDevices int
+	// Target is the chief's server ("grpc://host:port"), "" for local devices.
+	Target string
+	// Cluster is the cluster of Target, nil for local devices.
+	Cluster *cluster.Spec
+	// Timeout bounds every session call: a task that dies makes the step
+	// fail after at most this long (0: no bound).
+	Timeout time.Duration
+}
+
+// sessionOptions returns the options of the run's session; r may be nil.
+func (r *Replication) sessionOptions(threads int) tfmodel.SessionOptions {
+	o := tfmodel.SessionOptions{Threads: threads}
+	if r != nil {
+		o.CPUDevices, o.Target, o.OperationTimeout = r.CPUDevices, r.Target, r.Timeout
+	}
+	return o
+}
+
+// explain names the cluster tasks that no longer answer when err is the
+// failure of a session call; r may be nil.
+func (r *Replication) explain(err error) error {
+	if r == nil || r.Cluster == nil || err == nil {
+		return err
+	}
+	var down []string
+	for i := 1; i < r.Cluster.Tasks(); i++ {
+		if perr := r.Cluster.Probe(i, 2*time.Second); perr != nil {
+			down = append(down, perr.Error())
+		}
+	}
+	if len(down) == 0 {
+		return fmt.Errorf("cluster %s: %w", r.Cluster, err)
+	}
+	return fmt.Errorf("cluster %s: %s (restart the worker, then continue with --resume): %w",
+		r.Cluster, strings.Join(down, "; "), err)
+}
+
+// checkDevices checks the local replica devices in sess.
+func (r *Replication) checkDevices(sess *tfmodel.Session) error {
+	if r == nil || r.Cluster != nil {
+		return nil
+	}
+	for _, d := range r.Devices {
+		if err := sess.CheckDevice(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrReplicaBatch is returned when the batch is smaller than the replicas.
+var ErrReplicaBatch = errors.New("the batch has fewer images than there are replicas")
