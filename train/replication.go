@@ -72,3 +72,24 @@ func (r *Replication) checkDevices(sess *tfmodel.Session) error {
 
 // ErrReplicaBatch is returned when the batch is smaller than the replicas.
 var ErrReplicaBatch = errors.New("the batch has fewer images than there are replicas")
+
+// closeTimeout bounds closing a cluster session: TensorFlow's master keeps
+// trying to clean up the graphs of a task that died.
+const closeTimeout = 10 * time.Second
+
+// closeSession closes sess; on a cluster it gives up after closeTimeout
+// (the session's resources stay with the process, which is ending) and
+// says so. r may be nil.
+func (r *Replication) closeSession(sess *tfmodel.Session) error {
+	if r == nil || r.Cluster == nil {
+		return sess.Close()
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(closeTimeout):
+		return r.explain(fmt.Errorf("closing the session: no answer after %v", closeTimeout))
+	}
+}

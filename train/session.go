@@ -28,6 +28,8 @@ type runSession struct {
 	// resumed is set when a checkpoint was restored; false for a new run
 	// and for --resume of a run that had no checkpoint yet.
 	resumed bool
+	// replicas is the run's replication (nil: one device).
+	replicas *Replication
 }
 
 // openRunSession creates the session for graph g and either runs init (a
@@ -39,7 +41,7 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 	if err != nil {
 		return nil, opt.Replicas.explain(err)
 	}
-	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
+	r := &runSession{replicas: opt.Replicas, sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
 	r.rng = rand.New(r.pcg)
 	fail := func(err error) (*runSession, error) {
 		sess.Close()
@@ -124,7 +126,7 @@ func (r *runSession) scalars(prefix string, m map[string]float64) error {
 // close flushes the events and closes the session.
 func (r *runSession) close() error {
 	err := r.events.Close()
-	if cerr := r.sess.Close(); err == nil {
+	if cerr := r.replicas.closeSession(r.sess); err == nil {
 		err = cerr
 	}
 	return err
