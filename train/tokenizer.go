@@ -72,6 +72,9 @@ type TokenizerResult struct {
 // TrainTokenizer trains (or, with opt.Resume, continues) a tokenizer run.
 // Cancelling ctx saves a checkpoint and returns ctx.Err().
 func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (res TokenizerResult, err error) {
+	if opt.Replicas != nil {
+		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
+	}
 	if err := cfg.Model.Validate(); err != nil {
 		return res, inputErr(err)
 	}
@@ -99,9 +102,6 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	reportSkipped(opt.Log, valSet)
 	if err := run.Init(cfg, opt.Resume); err != nil {
 		return res, inputErr(err)
-	}
-	if opt.Replicas != nil {
-		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
 	}
 	g, err := vqvae.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
 	if err != nil {

@@ -126,10 +126,18 @@ func TestWorkerBadSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
+	gone := freePorts(t, 2) // nothing listens there
+	out := t.TempDir() + "/run"
 	for _, c := range []struct {
 		args     []string
 		contains string
 	}{
+		{[]string{"train", "--tokenizer", "x", "--out", out, "--cluster", gone[0] + "," + gone[1], "--task", "0"},
+			"task 1 (" + gone[1] + ") is unreachable"},
+		{[]string{"train", "--tokenizer", "x", "--out", out, "--cluster", gone[0] + "," + gone[1], "--task", "1"}, "training runs on the chief, task 0"},
+		{[]string{"train", "--tokenizer", "x", "--out", out, "--task", "0"}, "--task needs --cluster"},
+		{[]string{"train", "--tokenizer", "x", "--out", out, "--device", "cpu:0,cpu:0"}, "listed twice"},
+		{[]string{"train-tokenizer", "--out", out, "--train-dir", t.TempDir(), "--val-dir", t.TempDir(), "--device", "cpu:0,cpu:1"}, "not implemented for the tokenizer"},
 		{[]string{"worker"}, "--cluster and --task are required"},
 		{[]string{"worker", "--cluster", "127.0.0.1:1"}, "--cluster and --task are required"},
 		{[]string{"worker", "--cluster", "127.0.0.1", "--task", "0"}, "not host:port"},
@@ -138,10 +146,13 @@ func TestWorkerBadSpec(t *testing.T) {
 		{[]string{"worker", "--cluster", busy.Addr().String(), "--task", "0"}, "task 0: cannot listen on " + busy.Addr().String()},
 		{[]string{"worker", "--cluster", "192.0.2.1:2222", "--task", "0"}, "task 0: cannot listen on 192.0.2.1:2222"},
 	} {
-		code, out, errOut := runCLI(t, c.args...)
+		code, stdout, errOut := runCLI(t, c.args...)
 		if code != 2 || !strings.Contains(errOut, c.contains) {
-			t.Errorf("%q: exit %d, stderr %q; want 2 and %q (stdout %q)", c.args, code, errOut, c.contains, out)
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q (stdout %q)", c.args, code, errOut, c.contains, stdout)
 		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused start left %s behind", out)
 	}
 }
 
