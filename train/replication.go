@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+
 	"github.com/maskgit-go/maskgit/tfmodel"
 	"github.com/maskgit-go/maskgit/tfmodel/cluster"
 )
@@ -51,10 +54,46 @@ func (r *Replication) explain(err error) error {
 		}
 	}
 	if len(down) == 0 {
+		// Every port accepts connections (a stopped process's kernel still
+		// does): ask each task to run an op.
+		for i := 1; i < r.Cluster.Tasks(); i++ {
+			if perr := r.answers(i, 5*time.Second); perr != nil {
+				down = append(down, fmt.Sprintf("task %d (%s) does not answer: %v", i, r.Cluster.Hosts[i], perr))
+			}
+		}
+	}
+	if len(down) == 0 {
 		return fmt.Errorf("cluster %s: %w", r.Cluster, err)
 	}
 	return fmt.Errorf("cluster %s: %s (restart the worker, then continue with --resume): %w",
 		r.Cluster, strings.Join(down, "; "), err)
+}
+
+// answers runs one op on task task through the chief's server and returns
+// an error when it fails or takes longer than d.
+func (r *Replication) answers(task int, d time.Duration) error {
+	s := op.NewScope()
+	c := op.Const(s.WithDevice(cluster.Device(task)+"/device:CPU:0"), int32(task))
+	g, err := s.Finalize()
+	if err != nil {
+		return err
+	}
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1, Target: r.Target, OperationTimeout: d})
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := sess.Run(nil, []tf.Output{c}, nil)
+		done <- err
+		sess.Close()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d + time.Second):
+		return fmt.Errorf("no answer within %v", d)
+	}
 }
 
 // checkDevices checks the local replica devices in sess.
@@ -90,6 +129,6 @@ func (r *Replication) closeSession(sess *tfmodel.Session) error {
 	case err := <-done:
 		return err
 	case <-time.After(closeTimeout):
-		return r.explain(fmt.Errorf("closing the session: no answer after %v", closeTimeout))
+		return fmt.Errorf("cluster %s: closing the session: no answer after %v", r.Cluster, closeTimeout)
 	}
 }

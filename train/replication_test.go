@@ -312,3 +312,39 @@ func TestClusterWorkerDies(t *testing.T) {
 		t.Errorf("resumed run ended at step %d:\n%s", res.Step, log.String())
 	}
 }
+
+// TestClusterWorkerFreezes: a worker that stops answering but keeps its
+// connection (SIGSTOP) fails the step after about the step timeout.
+func TestClusterWorkerFreezes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 2-task cluster and freezes a worker")
+	}
+	dir, cfg, log := tinyTransformerSetup(t)
+	cfg.Steps = 30
+	const timeout = 10 * time.Second
+	rep, ws := startCluster(t, 2, timeout)
+	var frozenAt time.Time
+	opt := RunOptions{Out: filepath.Join(dir, "run"), LogEvery: 5, ValEvery: 100, CkptEvery: 5, Threads: 1, Log: log, Replicas: rep,
+		StepHook: func(step int64, _ float64) {
+			if step == 7 {
+				ws[0].cmd.Process.Signal(syscall.SIGSTOP)
+				frozenAt = time.Now()
+			}
+		}}
+	_, err := TrainTransformer(context.Background(), cfg, opt)
+	took := time.Since(frozenAt)
+	ws[0].cmd.Process.Signal(syscall.SIGCONT)
+	t.Logf("error %v after %v", err, took)
+	if err == nil {
+		t.Fatal("the run finished although task 1 was frozen")
+	}
+	if !strings.Contains(err.Error(), "task 1 ("+rep.Cluster.Hosts[1]+") does not answer") {
+		t.Errorf("error does not name task 1: %v", err)
+	}
+	if took > timeout+closeTimeout+25*time.Second {
+		t.Errorf("the chief stopped %v after the worker froze (step timeout %v)", took, timeout)
+	}
+	if prefix, err := tfmodel.LatestCheckpoint(RunDir(opt.Out).CkptDir()); err != nil || !strings.HasSuffix(prefix, "step-00000005") {
+		t.Errorf("latest checkpoint %q, %v; want step 5", prefix, err)
+	}
+}
