@@ -11,9 +11,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-common=(train --preset "$preset" --tokenizer "$tok" --train-tokens "$trt" --val-tokens "$vat" --steps "$steps" --batch "$batch"
+common=(train --preset "$preset" --tokenizer "$tok" --train-tokens "$trt" --val-tokens "$vat" --steps "$steps" --batch "$batch" --lr-schedule step
 	--log-every 4 --val-every 100000 --ckpt-every 100000 --val-images "$batch" --threads 1)
-report() { echo "== $1"; grep '^step' "$out/$2.log" | tail -1; }
+report() { echo "== $1"; grep "^step\|error\|maskgit" "$out/$2.log" | tail -1; }
 "$bin" "${common[@]}" --out "$out/single" >"$out/single.log" 2>&1; report "one process" single
 "$bin" "${common[@]}" --device cpu:0,cpu:1 --out "$out/devices" >"$out/devices.log" 2>&1; report "--device cpu:0,cpu:1" devices
 p0=$(free_port)
