@@ -15,9 +15,9 @@ import (
 // forward and backward pass per device, each on its share of the batch.
 // devices[0] (the chief) holds the inputs, the variables and the optimizer,
 // and runs replica 0; the batch fed to Input, Target and Weight is split
-// into len(devices) consecutive shares in-graph. The replicas' gradients of
-// the masked cross-entropy sums are added on the chief, already scaled by
-// 1/max(Σ weight, 1) of the whole batch, so the update, Loss, Accuracy and
+// into len(devices) consecutive shares in-graph. Each replica's gradients
+// (of replicaLoss on its share, weighted by its share of the masked
+// positions) are added on the chief, so the update, Loss, Accuracy and
 // GradNorm are those of BuildTrain on the whole batch (up to the order of
 // float sums). The variables have BuildTrain's names: checkpoints are
 // interchangeable. Dropout draws replica i's masks from Seed + (0, i<<32).
@@ -45,12 +45,11 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 	g.Rate = op.PlaceholderWithDefault(s.SubScope("rate"), op.Const(s.SubScope("rate_default"), float32(0)), tf.ScalarShape())
 	g.Seed = op.PlaceholderWithDefault(s.SubScope("seed"), op.Const(s.SubScope("seed_default"), []int64{0, 0}), tf.MakeShape(2))
 
-	// The whole batch's weight total scales every replica's gradient.
+	// The whole batch's count of masked positions.
 	ls := s.SubScope("loss")
 	flatW := op.Reshape(ls.SubScope("weight1d"), g.Weight, op.Const(ls.SubScope("w_shape"), []int64{-1}))
 	wsum := op.Maximum(ls.SubScope("wsum"), op.Sum(ls.SubScope("wsum0"), flatW, op.Const(ls.SubScope("axis0"), []int32{0})),
 		op.Const(ls.SubScope("one"), float32(1)))
-	dy := op.Div(ls.SubScope("dy"), op.Const(ls.SubScope("dy_one"), float32(1)), wsum)
 
 	// Shares: k−1 of ⌊B/k⌋ rows, the rest to the last replica.
 	ss := s.SubScope("split")
@@ -73,30 +72,42 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 		return nil, s.Err()
 	}
 
+	// Replica i's loss is the mean over its share's masked positions, c_i =
+	// max(Σ its weights, 1); the whole batch's loss is Σ c_i·loss_i / wsum,
+	// so replica i's backward pass starts from dy_i = c_i / wsum.
+	shareW := func(i int) tf.Output {
+		cs := s.SubScope(fmt.Sprintf("share_%d", i))
+		w := op.Sum(cs, op.Reshape(cs.SubScope("flat"), weights[i], op.Const(cs.SubScope("shape"), []int64{-1})), op.Const(cs.SubScope("axis"), []int32{0}))
+		return op.Maximum(cs.SubScope("c"), w, op.Const(cs.SubScope("one"), float32(1)))
+	}
 	// Replica 0 is built in place: it creates the variables.
-	logits := Logits(s, vs, cfg, inputs[0], g.Rate, g.Seed)
-	wl, wh, _ := maskedSums(s.SubScope("replica_0_loss"), cfg, tc, logits, targets[0], weights[0])
+	l0, a0 := replicaLoss(s, vs, cfg, tc, inputs[0], targets[0], weights[0], g.Rate, g.Seed)
+	c0 := shareW(0)
 	vars := vs.Trainable()
 	xs := make([]tf.Output, len(vars))
 	for i, v := range vars {
 		xs[i] = v.Value
 	}
-	grads0 := op.Gradients(root.SubScope("replica_0_gradients"), []tf.Output{wl}, xs, dy)
+	grads0 := op.Gradients(root.SubScope("replica_0_gradients"), []tf.Output{l0}, xs, op.Div(s.SubScope("dy_0"), c0, wsum))
 	if root.Err() != nil {
 		return nil, root.Err()
 	}
-	wlosses, whits := []tf.Output{wl}, []tf.Output{wh}
+	wlosses := []tf.Output{op.Mul(s.SubScope("wloss_0"), l0, c0)}
+	whits := []tf.Output{op.Mul(s.SubScope("whit_0"), a0, c0)}
 	gradSets := [][]tf.Output{grads0}
 	for i := 1; i < k; i++ {
 		rs := s.SubScope(fmt.Sprintf("seed_%d", i))
 		seedI := op.Add(rs, g.Seed, op.Const(rs.SubScope("offset"), []int64{0, int64(i) << 32}))
+		ci := shareW(i)
 		out, err := importReplica(graph, cfg, tc, seed, vs, fmt.Sprintf("replica_%d", i), devices[i], map[string]tf.Output{
-			"input": inputs[i], "target": targets[i], "weight": weights[i], "rate": g.Rate, "seed": seedI, "dy": dy,
+			"input": inputs[i], "target": targets[i], "weight": weights[i], "rate": g.Rate, "seed": seedI,
+			"dy": op.Div(s.SubScope(fmt.Sprintf("dy_%d", i)), ci, wsum),
 		}, len(vars))
 		if err != nil {
 			return nil, err
 		}
-		wlosses, whits = append(wlosses, out[0]), append(whits, out[1])
+		wlosses = append(wlosses, op.Mul(s.SubScope(fmt.Sprintf("wloss_%d", i)), out[0], ci))
+		whits = append(whits, op.Mul(s.SubScope(fmt.Sprintf("whit_%d", i)), out[1], ci))
 		gradSets = append(gradSets, out[2:])
 	}
 
@@ -145,11 +156,11 @@ func sum(s *op.Scope, xs []tf.Output) tf.Output {
 	return op.AddN(s, xs)
 }
 
-// importReplica builds one replica (forward, masked sums, gradients of
-// wloss with initial gradient dy) in a graph of its own and imports it into
-// dst under prefix on device, its inputs and variable reads mapped to dst's
-// tensors. It returns wloss, whit and the gradients of the trainable
-// variables (nvars of them, in vs.Trainable order).
+// importReplica builds one replica (replicaLoss, gradients of its loss
+// with initial gradient dy) in a graph of its own and imports it into dst
+// under prefix on device, its inputs and variable reads mapped to dst's
+// tensors. It returns the loss, the accuracy and the gradients of the
+// trainable variables (nvars of them, in vs.Trainable order).
 func importReplica(dst *tf.Graph, cfg Config, tc TrainConfig, seed int64, vs *tfmodel.Store, prefix, device string,
 	in map[string]tf.Output, nvars int) ([]tf.Output, error) {
 	s := op.NewScope()
@@ -163,8 +174,7 @@ func importReplica(dst *tf.Graph, cfg Config, tc TrainConfig, seed int64, vs *tf
 		"seed":   op.Placeholder(s.SubScope("seed"), tf.Int64, op.PlaceholderShape(tf.MakeShape(2))),
 		"dy":     op.Placeholder(s.SubScope("dy"), tf.Float, op.PlaceholderShape(tf.ScalarShape())),
 	}
-	logits := Logits(s, rvs, cfg, ph["input"], ph["rate"], ph["seed"])
-	wl, wh, _ := maskedSums(s.SubScope("loss"), cfg, tc, logits, ph["target"], ph["weight"])
+	wl, wh := replicaLoss(s, rvs, cfg, tc, ph["input"], ph["target"], ph["weight"], ph["rate"], ph["seed"])
 	vars := rvs.Trainable()
 	if len(vars) != nvars {
 		return nil, fmt.Errorf("transformer: replica %s has %d trainable variables, the chief %d", prefix, len(vars), nvars)

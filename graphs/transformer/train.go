@@ -62,10 +62,23 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	logits := Logits(s, vs, cfg, g.Input, g.Rate, g.Seed)
 
 	ls := s.SubScope("loss")
-	wloss, whit, wsum0 := maskedSums(ls, cfg, tc, logits, g.Target, g.Weight)
-	wsum := op.Maximum(ls.SubScope("wsum"), wsum0, op.Const(ls.SubScope("one"), float32(1)))
-	g.Loss = op.Div(ls.SubScope("loss"), wloss, wsum)
-	g.Accuracy = op.Div(ls.SubScope("accuracy"), whit, wsum)
+	flatLogits := op.Reshape(ls.SubScope("logits2d"), logits, op.Const(ls.SubScope("l_shape"), []int64{-1, cfg.Codes}))
+	flatTarget := op.Reshape(ls.SubScope("target1d"), g.Target, op.Const(ls.SubScope("t_shape"), []int64{-1}))
+	flatWeight := op.Reshape(ls.SubScope("weight1d"), g.Weight, op.Const(ls.SubScope("w_shape"), []int64{-1}))
+	eps := tc.LabelSmoothing
+	on := float32(1 - eps + eps/float64(cfg.Codes))
+	off := float32(eps / float64(cfg.Codes))
+	labels := op.OneHot(ls.SubScope("onehot"), flatTarget, op.Const(ls.SubScope("depth"), int32(cfg.Codes)),
+		op.Const(ls.SubScope("on"), on), op.Const(ls.SubScope("off"), off))
+	// SparseSoftmaxCrossEntropyWithLogits has no C++ gradient: one-hot
+	// labels with the dense op on 2-D logits instead.
+	xent, _ := op.SoftmaxCrossEntropyWithLogits(ls.SubScope("xent"), flatLogits, labels)
+	axis0 := op.Const(ls.SubScope("axis0"), []int32{0})
+	wsum := op.Maximum(ls.SubScope("wsum"), op.Sum(ls.SubScope("wsum0"), flatWeight, axis0), op.Const(ls.SubScope("one"), float32(1)))
+	g.Loss = op.Div(ls.SubScope("loss"), op.Sum(ls.SubScope("wloss"), op.Mul(ls.SubScope("mul"), xent, flatWeight), axis0), wsum)
+	pred := op.ArgMax(ls.SubScope("argmax"), flatLogits, op.Const(ls.SubScope("axis1"), int32(1)), op.ArgMaxOutputType(tf.Int32))
+	hit := op.Cast(ls.SubScope("hit"), op.Equal(ls.SubScope("eq"), pred, flatTarget), tf.Float)
+	g.Accuracy = op.Div(ls.SubScope("accuracy"), op.Sum(ls.SubScope("whit"), op.Mul(ls.SubScope("hmul"), hit, flatWeight), axis0), wsum)
 
 	adam, err := tfmodel.NewAdamW(tfmodel.AdamConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: 1e-8, WeightDecay: tc.WeightDecay,
 		DecayFilter: tfmodel.NoDecay("bias", "gamma", "beta", "embeddings")})
