@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	cfg "github.com/galeone/tensorflow/tensorflow/go/core/protobuf/for_core_protos_go_proto"
@@ -35,6 +36,15 @@ type SessionOptions struct {
 	BFloat16 bool
 	// XLA turns on XLA auto-clustering (global_jit_level ON_1, CPU included).
 	XLA bool
+	// CPUDevices, if above 1, makes the session create that many CPU
+	// devices (/device:CPU:0 …), for replicas on one machine.
+	CPUDevices int
+	// Target is the TensorFlow runtime to connect to: "" for this process,
+	// "grpc://host:port" for a server of a cluster.
+	Target string
+	// OperationTimeout, if positive, bounds every Run: a step that waits
+	// longer (e.g. for a cluster task that died) fails with DeadlineExceeded.
+	OperationTimeout time.Duration
 }
 
 // ConfigProto returns the serialized tensorflow.ConfigProto for o.
@@ -58,6 +68,12 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 		if o.XLA {
 			c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
 		}
+	}
+	if o.CPUDevices > 1 {
+		c.DeviceCount = map[string]int32{"CPU": int32(o.CPUDevices)}
+	}
+	if o.OperationTimeout > 0 {
+		c.OperationTimeoutInMs = o.OperationTimeout.Milliseconds()
 	}
 	b, err := proto.Marshal(c)
 	if err != nil {
@@ -152,7 +168,7 @@ func NewSession(g *tf.Graph, opts SessionOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := tf.NewSession(g, &tf.SessionOptions{Config: conf})
+	sess, err := tf.NewSession(g, &tf.SessionOptions{Target: opts.Target, Config: conf})
 	if err != nil {
 		return nil, fmt.Errorf("tfmodel: creating session: %w", err)
 	}

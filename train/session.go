@@ -28,6 +28,8 @@ type runSession struct {
 	// resumed is set when a checkpoint was restored; false for a new run
 	// and for --resume of a run that had no checkpoint yet.
 	resumed bool
+	// replicas is the run's replication (nil: one device).
+	replicas *Replication
 }
 
 // openRunSession creates the session for graph g and either runs init (a
@@ -35,17 +37,20 @@ type runSession struct {
 // latest checkpoint and trainer state (--resume), after removing what an
 // interrupted run left behind (see Checkpointer.Clean).
 func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, opt RunOptions) (*runSession, error) {
-	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads})
+	sess, err := tfmodel.NewSession(g, opt.Replicas.sessionOptions(opt.Threads))
 	if err != nil {
-		return nil, err
+		return nil, opt.Replicas.explain(err)
 	}
-	r := &runSession{sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
+	r := &runSession{replicas: opt.Replicas, sess: sess, ck: &Checkpointer{Dir: run, Saver: saver, Keep: 3, Log: opt.Log}, st: State{BestStep: -1}, pcg: NewRNG(seed)}
 	r.rng = rand.New(r.pcg)
 	fail := func(err error) (*runSession, error) {
 		sess.Close()
 		return nil, err
 	}
 	if err := sess.CheckDevice(opt.Device); err != nil {
+		return fail(err)
+	}
+	if err := opt.Replicas.checkDevices(sess); err != nil {
 		return fail(err)
 	}
 	if opt.Resume {
@@ -70,7 +75,7 @@ func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.
 	}
 	if !r.resumed {
 		if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
-			return fail(err)
+			return fail(opt.Replicas.explain(err))
 		}
 	}
 	if r.events, err = tfmodel.NewEventWriter(run.Events()); err != nil {
@@ -121,7 +126,7 @@ func (r *runSession) scalars(prefix string, m map[string]float64) error {
 // close flushes the events and closes the session.
 func (r *runSession) close() error {
 	err := r.events.Close()
-	if cerr := r.sess.Close(); err == nil {
+	if cerr := r.replicas.closeSession(r.sess); err == nil {
 		err = cerr
 	}
 	return err
@@ -171,13 +176,16 @@ func (r *runSession) finish(opt RunOptions, validate, save func() error) error {
 // with a session on an empty graph sized like the run's (TensorFlow sizes
 // its process-wide thread pools from the first session).
 func checkDevice(opt RunOptions) error {
-	if opt.Device == "" {
+	if opt.Device == "" || (opt.Replicas != nil && opt.Replicas.Cluster != nil) {
 		return nil
 	}
-	sess, err := tfmodel.NewSession(tf.NewGraph(), tfmodel.SessionOptions{Threads: opt.Threads})
+	sess, err := tfmodel.NewSession(tf.NewGraph(), opt.Replicas.sessionOptions(opt.Threads))
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	return sess.CheckDevice(opt.Device)
+	if err := sess.CheckDevice(opt.Device); err != nil {
+		return err
+	}
+	return opt.Replicas.checkDevices(sess)
 }

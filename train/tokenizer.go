@@ -52,6 +52,11 @@ type RunOptions struct {
 	// as an interruption would; --resume continues it.
 	StopAt int64
 	Log    io.Writer
+	// Replication (see Replication): nil trains on Device alone.
+	Replicas *Replication
+	// StepHook, if set, is called after every training step with the step
+	// number (1-based) and the training loss of that step.
+	StepHook func(step int64, loss float64)
 }
 
 // TokenizerResult summarises a finished (or interrupted) run.
@@ -67,6 +72,9 @@ type TokenizerResult struct {
 // TrainTokenizer trains (or, with opt.Resume, continues) a tokenizer run.
 // Cancelling ctx saves a checkpoint and returns ctx.Err().
 func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (res TokenizerResult, err error) {
+	if opt.Replicas != nil {
+		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
+	}
 	if err := cfg.Model.Validate(); err != nil {
 		return res, inputErr(err)
 	}

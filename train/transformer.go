@@ -80,6 +80,9 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err := checkDevice(opt); err != nil {
 		return res, inputErr(err)
 	}
+	if opt.Replicas != nil && cfg.Batch < len(opt.Replicas.Devices) {
+		return res, inputErr(fmt.Errorf("batch %d, %d replicas: %w", cfg.Batch, len(opt.Replicas.Devices), ErrReplicaBatch))
+	}
 	// The warm-start checkpoint and the tokenizer must resolve before the
 	// run directory is created, so a bad path leaves nothing behind.
 	var initCkpt string
@@ -122,7 +125,12 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err := writeTokens(); err != nil {
 		return res, err
 	}
-	g, err := transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
+	var g *transformer.TrainGraph
+	if opt.Replicas != nil {
+		g, err = transformer.BuildReplicatedTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Replicas.Devices)
+	} else {
+		g, err = transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -197,13 +205,16 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		feeds[g.LR], feeds[g.Rate], feeds[g.Seed] = lr, rate, seed
 		out, err := sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy, g.GradNorm}, []*tf.Operation{g.Step})
 		if err != nil {
-			return res, fmt.Errorf("step %d: %w", st.Step, err)
+			return res, fmt.Errorf("step %d: %w", st.Step, opt.Replicas.explain(err))
 		}
 		loss := f32(out[0])
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return res, fmt.Errorf("step %d: loss is %v: lower the learning rate", st.Step, loss)
 		}
 		st.Step++
+		if opt.StepHook != nil {
+			opt.StepHook(st.Step, loss)
+		}
 		imagesSinceLog += int64(b.N)
 		if opt.LogEvery > 0 && (st.Step%opt.LogEvery == 0 || st.Step == cfg.Steps) {
 			m := map[string]float64{"loss": loss, "accuracy": f32(out[1]), "grad_norm": f32(out[2]), "lr": sched.LR(int(st.Step - 1))}

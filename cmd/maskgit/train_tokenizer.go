@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/maskgit-go/maskgit/dataset"
-	"github.com/maskgit-go/maskgit/tfmodel"
 	"github.com/maskgit-go/maskgit/train"
 )
 
@@ -21,6 +21,9 @@ type runFlags struct {
 	valImages, threads            int
 	device                        string
 	stopAt                        int64
+	cluster                       string
+	task                          int
+	stepTimeout                   time.Duration
 }
 
 func (r *runFlags) register(fs *pflag.FlagSet) {
@@ -31,7 +34,10 @@ func (r *runFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&r.ckptEvery, "ckpt-every", 500, "save a checkpoint every N steps (and at the end)")
 	fs.IntVar(&r.valImages, "val-images", 0, "validate on the first N images of the validation folder (0: all)")
 	fs.IntVar(&r.threads, "threads", 0, "TensorFlow intra-op threads (0: all cores)")
-	fs.StringVar(&r.device, "device", "cpu", "where to run: cpu or gpu:N")
+	fs.StringVar(&r.device, "device", "cpu", "where to run: cpu or gpu:N; a list (cpu:0,cpu:1 or gpu:0,gpu:1) trains one data-parallel replica on each; with --cluster, cpu or gpu for every task")
+	fs.StringVar(&r.cluster, "cluster", "", "data-parallel training on a TensorFlow cluster host0:port0,host1:port1,… (this machine is task 0; the others run `maskgit worker`)")
+	fs.IntVar(&r.task, "task", -1, "this machine's task in --cluster: 0 (the chief)")
+	fs.DurationVar(&r.stepTimeout, "step-timeout", 5*time.Minute, "with --cluster: a step (or checkpoint) that takes longer fails, e.g. when a worker died")
 	fs.BoolVar(&r.skipBad, "skip-bad", false, "skip unreadable images (and report how many) instead of failing")
 	fs.Int64Var(&r.stopAt, "stop-at", 0, "stop after this step with a checkpoint (continue later with --resume)")
 }
@@ -40,11 +46,11 @@ func (r *runFlags) options(env *cliEnv) (train.RunOptions, error) {
 	if r.out == "" {
 		return train.RunOptions{}, badInput("--out is required")
 	}
-	dev, err := tfmodel.ParseDevice(r.device)
+	rep, dev, err := replication(r.cluster, r.task, r.device, r.threads, r.stepTimeout, env.stdout)
 	if err != nil {
-		return train.RunOptions{}, usageError{err}
+		return train.RunOptions{}, err
 	}
-	return train.RunOptions{
+	return train.RunOptions{Replicas: rep,
 		Out: r.out, Resume: r.resume, LogEvery: r.logEvery, ValEvery: r.valEvery, CkptEvery: r.ckptEvery,
 		ValImages: r.valImages, Threads: r.threads, Device: dev, SkipBad: r.skipBad, StopAt: r.stopAt, Log: env.stdout,
 	}, nil

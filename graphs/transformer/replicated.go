@@ -1,0 +1,212 @@
+package transformer
+
+import (
+	"fmt"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
+	"github.com/maskgit-go/maskgit/tfmodel/replicate"
+)
+
+// BuildReplicatedTrain builds the MVTM training graph for synchronous
+// data-parallel training with in-graph replication: one replica of the
+// forward and backward pass per device, each on its share of the batch.
+// devices[0] (the chief) holds the inputs, the variables and the optimizer,
+// and runs replica 0; the batch fed to Input, Target and Weight is split
+// into len(devices) consecutive shares in-graph. Each replica's gradients
+// (of replicaLoss on its share, weighted by its share of the masked
+// positions) are added on the chief, so the update, Loss, Accuracy and
+// GradNorm are those of BuildTrain on the whole batch (up to the order of
+// float sums). The variables have BuildTrain's names: checkpoints are
+// interchangeable. Dropout draws replica i's masks from Seed + (0, i<<32).
+func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []string) (*TrainGraph, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if tc.LabelSmoothing < 0 || tc.LabelSmoothing >= 1 {
+		return nil, fmt.Errorf("transformer: label smoothing %v must be in [0, 1)", tc.LabelSmoothing)
+	}
+	k := len(devices)
+	if k == 0 {
+		return nil, fmt.Errorf("transformer: no replica devices")
+	}
+	graph := tf.NewGraph()
+	root := op.NewScopeWithGraph(graph)
+	s := root.WithDevice(devices[0])
+	vs := tfmodel.NewStore(seed, tf.Float)
+	g := &TrainGraph{Cfg: cfg, Vars: vs}
+	n := cfg.Positions
+	g.Input = op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.Target = op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.Weight = op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
+	g.Rate = op.PlaceholderWithDefault(s.SubScope("rate"), op.Const(s.SubScope("rate_default"), float32(0)), tf.ScalarShape())
+	g.Seed = op.PlaceholderWithDefault(s.SubScope("seed"), op.Const(s.SubScope("seed_default"), []int64{0, 0}), tf.MakeShape(2))
+
+	// The whole batch's count of masked positions.
+	ls := s.SubScope("loss")
+	flatW := op.Reshape(ls.SubScope("weight1d"), g.Weight, op.Const(ls.SubScope("w_shape"), []int64{-1}))
+	wsum := op.Maximum(ls.SubScope("wsum"), op.Sum(ls.SubScope("wsum0"), flatW, op.Const(ls.SubScope("axis0"), []int32{0})),
+		op.Const(ls.SubScope("one"), float32(1)))
+
+	// Shares: k−1 of ⌊B/k⌋ rows, the rest to the last replica.
+	ss := s.SubScope("split")
+	bsz := op.StridedSlice(ss.SubScope("b"), op.Shape(ss, g.Input, op.ShapeOutType(tf.Int32)),
+		op.Const(ss.SubScope("b0"), []int32{0}), op.Const(ss.SubScope("b1"), []int32{1}), op.Const(ss.SubScope("b2"), []int32{1}),
+		op.StridedSliceShrinkAxisMask(1))
+	base := op.FloorDiv(ss.SubScope("base"), bsz, op.Const(ss.SubScope("k"), int32(k)))
+	last := op.Sub(ss.SubScope("last"), bsz, op.Mul(ss.SubScope("rest"), base, op.Const(ss.SubScope("k1"), int32(k-1))))
+	sizes := make([]tf.Output, k)
+	for i := range sizes {
+		sizes[i] = base
+	}
+	sizes[k-1] = last
+	sz := op.Pack(ss.SubScope("sizes"), sizes)
+	axis := op.Const(ss.SubScope("axis"), int32(0))
+	inputs := op.SplitV(ss.SubScope("input"), g.Input, sz, axis, int64(k))
+	targets := op.SplitV(ss.SubScope("target"), g.Target, sz, axis, int64(k))
+	weights := op.SplitV(ss.SubScope("weight"), g.Weight, sz, axis, int64(k))
+	if s.Err() != nil {
+		return nil, s.Err()
+	}
+
+	// Replica i's loss is the mean over its share's masked positions, c_i =
+	// max(Σ its weights, 1); the whole batch's loss is Σ c_i·loss_i / wsum,
+	// so replica i's backward pass starts from dy_i = c_i / wsum.
+	shareW := func(i int) tf.Output {
+		cs := s.SubScope(fmt.Sprintf("share_%d", i))
+		w := op.Sum(cs, op.Reshape(cs.SubScope("flat"), weights[i], op.Const(cs.SubScope("shape"), []int64{-1})), op.Const(cs.SubScope("axis"), []int32{0}))
+		return op.Maximum(cs.SubScope("c"), w, op.Const(cs.SubScope("one"), float32(1)))
+	}
+	// Replica 0 is built in place: it creates the variables.
+	l0, a0 := replicaLoss(s, vs, cfg, tc, inputs[0], targets[0], weights[0], g.Rate, g.Seed)
+	c0 := shareW(0)
+	vars := vs.Trainable()
+	xs := make([]tf.Output, len(vars))
+	for i, v := range vars {
+		xs[i] = v.Value
+	}
+	grads0 := op.Gradients(root.SubScope("replica_0_gradients"), []tf.Output{l0}, xs, op.Div(s.SubScope("dy_0"), c0, wsum))
+	if root.Err() != nil {
+		return nil, root.Err()
+	}
+	wlosses := []tf.Output{op.Mul(s.SubScope("wloss_0"), l0, c0)}
+	whits := []tf.Output{op.Mul(s.SubScope("whit_0"), a0, c0)}
+	gradSets := [][]tf.Output{grads0}
+	for i := 1; i < k; i++ {
+		rs := s.SubScope(fmt.Sprintf("seed_%d", i))
+		seedI := op.Add(rs, g.Seed, op.Const(rs.SubScope("offset"), []int64{0, int64(i) << 32}))
+		ci := shareW(i)
+		out, err := importReplica(graph, cfg, tc, seed, vs, fmt.Sprintf("replica_%d", i), devices[i], map[string]tf.Output{
+			"input": inputs[i], "target": targets[i], "weight": weights[i], "rate": g.Rate, "seed": seedI,
+			"dy": op.Div(s.SubScope(fmt.Sprintf("dy_%d", i)), ci, wsum),
+		}, len(vars))
+		if err != nil {
+			return nil, err
+		}
+		wlosses = append(wlosses, op.Mul(s.SubScope(fmt.Sprintf("wloss_%d", i)), out[0], ci))
+		whits = append(whits, op.Mul(s.SubScope(fmt.Sprintf("whit_%d", i)), out[1], ci))
+		gradSets = append(gradSets, out[2:])
+	}
+
+	g.Loss = op.Div(ls.SubScope("loss"), sum(ls.SubScope("wloss"), wlosses), wsum)
+	g.Accuracy = op.Div(ls.SubScope("accuracy"), sum(ls.SubScope("whit"), whits), wsum)
+	// Replicas run without dropout in validation too: the same pass.
+	g.ValLoss, g.ValAccuracy = g.Loss, g.Accuracy
+	grads := make([]tf.Output, len(vars))
+	gs := s.SubScope("replica_sum")
+	for j, v := range vars {
+		parts := make([]tf.Output, k)
+		for i := range parts {
+			if gradSets[i][j].Op == nil {
+				return nil, fmt.Errorf("transformer: variable %q does not affect the loss (no gradient)", v.Name)
+			}
+			parts[i] = gradSets[i][j]
+		}
+		grads[j] = sum(gs.SubScope(fmt.Sprintf("g%d", j)), parts)
+	}
+	if tc.ClipNorm > 0 {
+		grads, g.GradNorm = tfmodel.ClipByGlobalNorm(s.SubScope("optimizer_clip"), grads, tc.ClipNorm)
+	} else {
+		g.GradNorm = tfmodel.GlobalNorm(s.SubScope("optimizer_norm"), grads)
+	}
+	adam, err := tfmodel.NewAdamW(tfmodel.AdamConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: 1e-8, WeightDecay: tc.WeightDecay,
+		DecayFilter: tfmodel.NoDecay("bias", "gamma", "beta", "embeddings")})
+	if err != nil {
+		return nil, err
+	}
+	if g.Step, err = adam.ApplyGradients(s, vs, grads, vars, g.LR); err != nil {
+		return nil, err
+	}
+	g.Init = vs.InitOp(root.SubScope("init"))
+	g.Saver = tfmodel.NewSaver(root, vs.All())
+	g.ModelSaver = tfmodel.NewSaver(root.SubScope("model_saver"), vs.Trainable())
+	if _, err := root.Finalize(); err != nil {
+		return nil, fmt.Errorf("transformer replicated training graph: %w", err)
+	}
+	g.Graph = graph
+	return g, nil
+}
+
+// sum adds xs (one tensor needs no op).
+func sum(s *op.Scope, xs []tf.Output) tf.Output {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return op.AddN(s, xs)
+}
+
+// importReplica builds one replica (replicaLoss, gradients of its loss
+// with initial gradient dy) in a graph of its own and imports it into dst
+// under prefix on device, its inputs and variable reads mapped to dst's
+// tensors. It returns the loss, the accuracy and the gradients of the
+// trainable variables (nvars of them, in vs.Trainable order).
+func importReplica(dst *tf.Graph, cfg Config, tc TrainConfig, seed int64, vs *tfmodel.Store, prefix, device string,
+	in map[string]tf.Output, nvars int) ([]tf.Output, error) {
+	s := op.NewScope()
+	rvs := tfmodel.NewStore(seed, tf.Float)
+	n := cfg.Positions
+	ph := map[string]tf.Output{
+		"input":  op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n))),
+		"target": op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n))),
+		"weight": op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n))),
+		"rate":   op.Placeholder(s.SubScope("rate"), tf.Float, op.PlaceholderShape(tf.ScalarShape())),
+		"seed":   op.Placeholder(s.SubScope("seed"), tf.Int64, op.PlaceholderShape(tf.MakeShape(2))),
+		"dy":     op.Placeholder(s.SubScope("dy"), tf.Float, op.PlaceholderShape(tf.ScalarShape())),
+	}
+	wl, wh := replicaLoss(s, rvs, cfg, tc, ph["input"], ph["target"], ph["weight"], ph["rate"], ph["seed"])
+	vars := rvs.Trainable()
+	if len(vars) != nvars {
+		return nil, fmt.Errorf("transformer: replica %s has %d trainable variables, the chief %d", prefix, len(vars), nvars)
+	}
+	xs := make([]tf.Output, len(vars))
+	for i, v := range vars {
+		xs[i] = v.Value
+	}
+	grads := op.Gradients(s.SubScope("gradients"), []tf.Output{wl}, xs, ph["dy"])
+	src, err := s.Finalize()
+	if err != nil {
+		return nil, fmt.Errorf("transformer replica %s: %w", prefix, err)
+	}
+	mapping := map[tf.Output]tf.Output{}
+	for name, p := range ph {
+		mapping[p] = in[name]
+	}
+	for _, v := range rvs.All() {
+		cv, ok := vs.Get(v.Name)
+		if !ok || cv.DType != v.DType || fmt.Sprint(cv.Shape) != fmt.Sprint(v.Shape) {
+			return nil, fmt.Errorf("transformer: replica %s variable %q %v has no match on the chief", prefix, v.Name, v.Shape)
+		}
+		mapping[v.Value] = cv.Value
+	}
+	outs := []tf.Output{wl, wh}
+	for i, gr := range grads {
+		if gr.Op == nil {
+			return nil, fmt.Errorf("transformer: variable %q does not affect the loss (no gradient)", vars[i].Name)
+		}
+		outs = append(outs, gr)
+	}
+	return replicate.Import(dst, src, prefix, device, mapping, outs)
+}
