@@ -258,7 +258,11 @@ func demoCommand() command {
 					steps = outs[0].StepStrip.Bounds().Dx() / int(model.Tokenizer.Cfg.Resolution)
 				}
 				fmt.Fprintf(env.stdout, "inpainted %d examples from %s with %s in %.1f s\n", len(exs), *examples, mf.dir, time.Since(t0).Seconds())
-				fmt.Fprintf(env.stdout, "columns: input (holes grey) | mask (black = hole) | result | %d decoding steps\n", steps)
+				plural := "s"
+				if steps == 1 {
+					plural = ""
+				}
+				fmt.Fprintf(env.stdout, "columns: input (holes grey) | mask (black = hole) | result | the image after each of %d decoding step%s\n", steps, plural)
 				fmt.Fprintf(env.stdout, "wrote %s\n", abs)
 				return nil
 			}
