@@ -77,10 +77,10 @@ func (c *TokenCache) Image(i int) []uint16 {
 // Validate checks the sizes, the token range and the metadata.
 func (c *TokenCache) Validate() error {
 	if c.N <= 0 || c.H <= 0 || c.W <= 0 {
-		return fmt.Errorf("N=%d, H=%d, W=%d must be positive", c.N, c.H, c.W)
+		return fmt.Errorf("token cache: N=%d, H=%d, W=%d must be positive", c.N, c.H, c.W)
 	}
 	if c.H > 1<<16 || c.W > 1<<16 || c.N > 1<<31/(c.H*c.W) {
-		return fmt.Errorf("N=%d images of %dx%d tokens is too many", c.N, c.H, c.W)
+		return fmt.Errorf("token cache: N=%d images of %dx%d tokens is too many", c.N, c.H, c.W)
 	}
 	if c.Codebook <= 0 || c.Codebook > 1<<16 {
 		return fmt.Errorf("codebook size %d is not in [1, 65536]", c.Codebook)

@@ -98,7 +98,7 @@ func TestBuilderAfterError(t *testing.T) {
 	vs := tfmodel.NewStore(1, tf.Float)
 	x := op.Placeholder(s.SubScope("x"), tf.Float, op.PlaceholderShape(tf.MakeShape(2, 3, 8)))
 	y := Dense(s, vs, "bad", x, 0)
-	y = TransformerBlock(s, vs, "block", y, TransformerConfig{Heads: 2, MLPDim: 8, Eps: 1e-6})
+	_ = TransformerBlock(s, vs, "block", y, TransformerConfig{Heads: 2, MLPDim: 8, Eps: 1e-6})
 	y = Dense(s, vs, "good", x, 4)
 	if y.Op != nil || len(vs.All()) != 0 {
 		t.Errorf("builders after an error returned %v and created %d variables", y, len(vs.All()))

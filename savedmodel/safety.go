@@ -241,6 +241,7 @@ func (ix *graphIndex) reach(roots []string) closure {
 // values, and functions named inside their own attributes).
 func funcAttrs(attrs map[string]*attrpb.AttrValue) []string {
 	var out []string
+	//lint:ignore S1021 the closure calls itself, so it is declared first
 	var addNAL func(f *attrpb.NameAttrList)
 	addNAL = func(f *attrpb.NameAttrList) {
 		if f == nil {

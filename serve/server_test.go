@@ -203,7 +203,7 @@ func TestInpaintAnswers(t *testing.T) {
 	}
 
 	// steps=1: JSON with base64 PNGs; the settings may come in the query.
-	status, h, b = post(t, ts.URL+"/v1/inpaint?steps=1&total_iter=3", ct, body)
+	status, _, b = post(t, ts.URL+"/v1/inpaint?steps=1&total_iter=3", ct, body)
 	var sr StepsResponse
 	if status != 200 || json.Unmarshal(b, &sr) != nil {
 		t.Fatalf("steps: status %d %.200s", status, b)

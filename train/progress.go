@@ -15,15 +15,14 @@ import (
 // the steps done before), or the rate of the first interval at the first
 // report.
 type Progress struct {
-	w          io.Writer
-	total      int64
-	start      int64
-	lastStep   int64
-	lastTime   time.Time
-	firstStep  int64 // step and time of the first report (firstStep < 0: none yet)
-	firstTime  time.Time
-	lastImages int64
-	now        func() time.Time
+	w         io.Writer
+	total     int64
+	start     int64
+	lastStep  int64
+	lastTime  time.Time
+	firstStep int64 // step and time of the first report (firstStep < 0: none yet)
+	firstTime time.Time
+	now       func() time.Time
 }
 
 // NewProgress starts measuring at step start of total.

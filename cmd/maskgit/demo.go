@@ -176,7 +176,7 @@ func runDemo(ctx context.Context, model *pipeline.Model, examples []demoExample,
 	defer dec.Close()
 	for i, e := range examples {
 		var buf strings.Builder
-		j, err := loadJob(benchPair{name: e.name, image: e.image, mask: e.mask}, res, uint64(i), &buf, dec)
+		j, err := loadJob(benchPair(e), res, uint64(i), &buf, dec)
 		if err != nil {
 			return nil, nil, nil, err
 		}
