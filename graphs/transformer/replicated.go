@@ -36,14 +36,7 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 	root := op.NewScopeWithGraph(graph)
 	s := root.WithDevice(devices[0])
 	vs := tfmodel.NewStore(seed, tf.Float)
-	g := &TrainGraph{Cfg: cfg, Vars: vs}
-	n := cfg.Positions
-	g.Input = op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.Target = op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.Weight = op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
-	g.Rate = op.PlaceholderWithDefault(s.SubScope("rate"), op.Const(s.SubScope("rate_default"), float32(0)), tf.ScalarShape())
-	g.Seed = op.PlaceholderWithDefault(s.SubScope("seed"), op.Const(s.SubScope("seed_default"), []int64{0, 0}), tf.MakeShape(2))
+	g := newTrainFeeds(s, cfg, vs)
 
 	// The whole batch's count of masked positions.
 	ls := s.SubScope("loss")

@@ -82,14 +82,7 @@ func buildTrain(cfg Config, tc TrainConfig, seed int64, device string, bo buildO
 	root := op.NewScope()
 	s := root.WithDevice(device)
 	vs := tfmodel.NewStore(seed, tf.Float)
-	g := &TrainGraph{Cfg: cfg, Vars: vs}
-	n := cfg.Positions
-	g.Input = op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.Target = op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.Weight = op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n)))
-	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
-	g.Rate = op.PlaceholderWithDefault(s.SubScope("rate"), op.Const(s.SubScope("rate_default"), float32(0)), tf.ScalarShape())
-	g.Seed = op.PlaceholderWithDefault(s.SubScope("seed"), op.Const(s.SubScope("seed_default"), []int64{0, 0}), tf.MakeShape(2))
+	g := newTrainFeeds(s, cfg, vs)
 	ls := s.SubScope("loss")
 	flatTarget := op.Reshape(ls.SubScope("target1d"), g.Target, op.Const(ls.SubScope("t_shape"), []int64{-1}))
 	flatWeight := op.Reshape(ls.SubScope("weight1d"), g.Weight, op.Const(ls.SubScope("w_shape"), []int64{-1}))
@@ -176,4 +169,19 @@ func crossEntropy(ls *op.Scope, logits, target, weight tf.Output, k int64, eps f
 	hit := op.Cast(ls.SubScope("hit"), op.Equal(ls.SubScope("eq"), pred, target), tf.Float)
 	accuracy = op.Div(ls.SubScope("accuracy"), op.Sum(ls.SubScope("whit"), op.Mul(ls.SubScope("hmul"), hit, weight), axis0), wsum)
 	return loss, accuracy
+}
+
+// newTrainFeeds returns a TrainGraph with its feeds: input, target and
+// weight [B, N], the learning rate, and the dropout rate and seed (both
+// defaulting to no dropout).
+func newTrainFeeds(s *op.Scope, cfg Config, vs *tfmodel.Store) *TrainGraph {
+	g := &TrainGraph{Cfg: cfg, Vars: vs}
+	n := cfg.Positions
+	g.Input = op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.Target = op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.Weight = op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n)))
+	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
+	g.Rate = op.PlaceholderWithDefault(s.SubScope("rate"), op.Const(s.SubScope("rate_default"), float32(0)), tf.ScalarShape())
+	g.Seed = op.PlaceholderWithDefault(s.SubScope("seed"), op.Const(s.SubScope("seed_default"), []int64{0, 0}), tf.MakeShape(2))
+	return g
 }
