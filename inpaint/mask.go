@@ -1,11 +1,11 @@
 package inpaint
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	_ "image/png" // the lab mask format is PNG
+	"io"
 	"os"
 )
 
@@ -50,14 +50,35 @@ func MaskFromImage(img image.Image) (m *Mask, nonBinary int) {
 	return m, nonBinary
 }
 
+// maxMaskPixels bounds the size (width × height) of a mask file that is
+// decoded, as dataset and fid/imageio bound images, so that a small file
+// declaring a huge image cannot make the decoder allocate gigabytes.
+const maxMaskPixels = 1 << 26
+
 // ReadMask reads a lab mask file (PNG, greyscale, 0 = hole) that must be
-// w×h pixels. nonBinary is as in MaskFromImage.
+// w×h pixels. nonBinary is as in MaskFromImage. The size is read from the
+// file's header first: a file of another size, or of more than 2^26
+// pixels, is refused before any pixel is decoded.
 func ReadMask(path string, w, h int) (m *Mask, nonBinary int, err error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("inpaint: mask: %w", err)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("inpaint: mask %s: %w", path, err)
+	}
+	if cfg.Width != w || cfg.Height != h {
+		return nil, 0, fmt.Errorf("inpaint: mask %s is %dx%d, want %dx%d (size read from its header, nothing decoded)", path, cfg.Width, cfg.Height, w, h)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > maxMaskPixels {
+		return nil, 0, fmt.Errorf("inpaint: mask %s is %dx%d: over the limit of %d pixels", path, cfg.Width, cfg.Height, maxMaskPixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, fmt.Errorf("inpaint: mask %s: %w", path, err)
+	}
+	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("inpaint: mask %s: %w", path, err)
 	}

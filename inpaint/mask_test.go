@@ -1,6 +1,8 @@
 package inpaint
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -86,6 +88,67 @@ func TestReadMask(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", tc.name, err, s)
 			}
 		}
+	}
+}
+
+// pngHeader returns the start of a greyscale PNG of w×h pixels: the
+// signature and a valid IHDR chunk, and no pixel data. A decoder that trusts
+// it allocates w×h bytes before finding the body missing.
+func pngHeader(w, h int) []byte {
+	ihdr := make([]byte, 0, 13)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, 8, 0, 0, 0, 0) // 8-bit greyscale, deflate, no interlace
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
+}
+
+// TestReadMaskHeaderFirst checks that ReadMask refuses a file by the size in
+// its header before decoding it: a tiny file declaring 20000x20000 pixels
+// gets the size error (naming the file and both sizes), not a decode error
+// after allocating 400 MB.
+func TestReadMaskHeaderFirst(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	huge := write("huge.png", pngHeader(20000, 20000))
+	overCap := write("over.png", pngHeader(10000, 10000))
+	truncated := write("truncated.png", pngHeader(8, 8))
+	tests := []struct {
+		name, path string
+		w, h       int
+		wantIn     []string
+		notIn      []string
+	}{
+		{"huge header, small want", huge, 64, 64, []string{huge, "20000x20000", "want 64x64", "nothing decoded"}, []string{"EOF"}},
+		{"huge header, same want", overCap, 10000, 10000, []string{overCap, "10000x10000", "over the limit"}, []string{"EOF"}},
+		{"right size, no body", truncated, 8, 8, []string{truncated, "EOF"}, []string{"want"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, err := ReadMask(tc.path, tc.w, tc.h)
+			if err == nil {
+				t.Fatalf("no error, a %dx%d mask", m.W, m.H)
+			}
+			for _, s := range tc.wantIn {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not mention %q", err, s)
+				}
+			}
+			for _, s := range tc.notIn {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q mentions %q", err, s)
+				}
+			}
+		})
 	}
 }
 

@@ -54,7 +54,8 @@ type RunOptions struct {
 	Log    io.Writer
 	// Replication (see Replication): nil trains on Device alone.
 	Replicas *Replication
-	// StepHook, if set, is called after every training step with the step
+	// StepHook, if set, is called after every training step of a
+	// transformer run (TrainTokenizer does not call it) with the step
 	// number (1-based) and the training loss of that step.
 	StepHook func(step int64, loss float64)
 }
@@ -72,178 +73,249 @@ type TokenizerResult struct {
 // TrainTokenizer trains (or, with opt.Resume, continues) a tokenizer run.
 // Cancelling ctx saves a checkpoint and returns ctx.Err().
 func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (res TokenizerResult, err error) {
+	t := &tokenizerRun{cfg: cfg, opt: opt, run: RunDir(opt.Out)}
+	if err := t.checkConfig(); err != nil {
+		return t.res, err
+	}
+	t.res.BestStep = -1
+	if err := t.readImages(); err != nil {
+		return t.res, err
+	}
+	if err := t.run.Init(cfg, opt.Resume); err != nil {
+		return t.res, inputErr(err)
+	}
+	if err := t.openSession(); err != nil {
+		return t.res, err
+	}
+	defer func() {
+		if cerr := t.rs.close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := t.start(); err != nil {
+		return t.res, err
+	}
+	// The tokenizer's loop has no step hook: opt.StepHook is not called.
+	stopped, err := t.rs.loop(ctx, opt, "tokenizer", cfg.Steps, t, nil)
+	if stopped || err == nil {
+		t.res.Step, t.res.BestStep = t.rs.st.Step, t.rs.st.BestStep
+	}
+	return t.res, err
+}
+
+// tokenizerRun is one tokenizer training run: its checked inputs, then its
+// graph, session, data position and code usage.
+type tokenizerRun struct {
+	cfg TokenizerConfig
+	opt RunOptions
+	run RunDir
+
+	// Set by checkConfig and readImages.
+	sched            tfmodel.Schedule
+	trainSet, valSet *dataset.Folder
+
+	// Set by openSession and start.
+	g  *vqvae.TrainGraph
+	rs *runSession
+	it *dataset.ImageIterator
+	// usage counts how often each code was picked since the last dead-code
+	// re-initialisation; it is saved in the trainer state.
+	usage []int64
+
+	res TokenizerResult
+}
+
+// checkConfig checks the run's settings and device before anything is read.
+func (t *tokenizerRun) checkConfig() (err error) {
+	cfg, opt := t.cfg, t.opt
 	if opt.Replicas != nil {
-		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
+		return inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
 	}
 	if err := cfg.Model.Validate(); err != nil {
-		return res, inputErr(err)
+		return inputErr(err)
 	}
 	if cfg.Batch <= 0 || cfg.Steps <= 0 {
-		return res, inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
+		return inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
 	}
-	sched, err := cfg.LR.Build(cfg.Steps)
-	if err != nil {
-		return res, inputErr(err)
+	if t.sched, err = cfg.LR.Build(cfg.Steps); err != nil {
+		return inputErr(err)
 	}
 	if err := checkDevice(opt); err != nil {
-		return res, inputErr(err)
+		return inputErr(err)
 	}
-	res.BestStep = -1
-	run := RunDir(opt.Out)
-	if opt.Log != nil {
-		fmt.Fprintf(opt.Log, "tokenizer: reading the images of %s (--train-dir) and %s (--val-dir)\n", cfg.TrainDir, cfg.ValDir)
+	return nil
+}
+
+// readImages decodes the training and validation images into memory,
+// before the run directory is created.
+func (t *tokenizerRun) readImages() (err error) {
+	cfg, log := t.cfg, t.opt.Log
+	if log != nil {
+		fmt.Fprintf(log, "tokenizer: reading the images of %s (--train-dir) and %s (--val-dir)\n", cfg.TrainDir, cfg.ValDir)
 	}
-	trainSet, err := OpenImages(cfg.TrainDir, int(cfg.Model.Resolution), opt.SkipBad)
-	if err != nil {
-		return res, inputErr(err)
+	if t.trainSet, err = OpenImages(cfg.TrainDir, int(cfg.Model.Resolution), t.opt.SkipBad); err != nil {
+		return inputErr(err)
 	}
-	reportSkipped(opt.Log, trainSet)
-	valSet, err := OpenImages(cfg.ValDir, int(cfg.Model.Resolution), opt.SkipBad)
-	if err != nil {
-		return res, inputErr(err)
+	reportSkipped(log, t.trainSet)
+	if t.valSet, err = OpenImages(cfg.ValDir, int(cfg.Model.Resolution), t.opt.SkipBad); err != nil {
+		return inputErr(err)
 	}
-	reportSkipped(opt.Log, valSet)
-	if opt.Log != nil {
+	reportSkipped(log, t.valSet)
+	if log != nil {
 		mirrored := ""
 		if cfg.Flip {
 			mirrored = " (each also mirrored at random)"
 		}
-		fmt.Fprintf(opt.Log, "tokenizer: %s for training%s, %s for validation\n", plural(trainSet.Len()-len(trainSet.Skipped()), "image"), mirrored, plural(valSet.Len()-len(valSet.Skipped()), "image"))
+		fmt.Fprintf(log, "tokenizer: %s for training%s, %s for validation\n", plural(t.trainSet.Len()-len(t.trainSet.Skipped()), "image"), mirrored, plural(t.valSet.Len()-len(t.valSet.Skipped()), "image"))
 	}
-	if err := run.Init(cfg, opt.Resume); err != nil {
-		return res, inputErr(err)
-	}
-	g, err := vqvae.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
-	if err != nil {
-		return res, err
-	}
-	rs, err := openRunSession(run, g.Graph, g.Init, g.Saver, cfg.Seed, opt)
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if cerr := rs.close(); err == nil {
-			err = cerr
-		}
-	}()
-	sess, st := rs.sess, &rs.st
-	it, err := trainSet.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true, Flip: cfg.Flip})
-	if err != nil {
-		return res, err
-	}
-	if err := it.SetState(st.Data); err != nil {
-		return res, err
-	}
+	return nil
+}
 
-	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
-	prog.Start("tokenizer", opt.LogEvery)
-	usage := make([]int64, cfg.Model.Codes)
-	if len(st.CodeUsage) == len(usage) {
-		copy(usage, st.CodeUsage)
-	}
-	var imagesSinceLog int64
-	save := func() error {
-		st.CodeUsage = append(st.CodeUsage[:0], usage...)
-		return rs.save(it.State())
-	}
-	validate := func() error {
-		l2, psnr, used, recon, err := tokenizerValidation(sess, g, valSet, cfg.Batch, opt.ValImages)
-		if err != nil {
-			return err
-		}
-		res.ValL2, res.ValPSNR, res.Used = l2, psnr, used
-		fmt.Fprintf(opt.Log, "validation at step %d: l2 %.5f psnr %.2f dB codes used %d/%d\n", st.Step, l2, psnr, used, cfg.Model.Codes)
-		if err := rs.scalars("val/", map[string]float64{"l2": l2, "psnr": psnr, "codes_used": float64(used)}); err != nil {
-			return err
-		}
-		if err := rs.events.Images(st.Step, "val/reconstruction", recon); err != nil {
-			return err
-		}
-		best, err := rs.offerBest(l2, it.State())
-		if best {
-			res.BestPSNR = psnr
-		}
+// openSession builds the training graph and opens the run's session on it
+// (see openRunSession).
+func (t *tokenizerRun) openSession() (err error) {
+	if t.g, err = vqvae.BuildTrain(t.cfg.Model, t.cfg.Train, int64(t.cfg.Seed), t.opt.Device); err != nil {
 		return err
 	}
+	t.rs, err = openRunSession(t.run, t.g.Graph, t.g.Init, t.g.Saver, t.cfg.Seed, t.opt)
+	return err
+}
 
-	for st.Step < cfg.Steps {
-		if stop, err := rs.stopBefore(ctx, opt, save); stop {
-			res.Step, res.BestStep = st.Step, st.BestStep
-			return res, err
-		}
-		b, err := it.Next()
-		if err != nil {
-			return res, err
-		}
-		x, err := tf.NewTensor(b.Data)
-		if err != nil {
-			return res, err
-		}
-		if err := x.Reshape(b.Shape()); err != nil {
-			return res, err
-		}
-		lr, _ := tf.NewTensor(float32(sched.LR(int(st.Step))))
-		feeds := map[tf.Output]*tf.Tensor{g.Images: x, g.LR: lr}
-		targets := []*tf.Operation{g.Step}
-		if cfg.Train.Disc && st.Step >= cfg.DiscStart {
-			w, _ := tf.NewTensor(float32(cfg.DiscWeight))
-			feeds[g.DiscWeight] = w
-			targets = append(targets, g.DiscStep)
-		}
-		reinit := cfg.DeadCodeEvery > 0 && (st.Step+1)%cfg.DeadCodeEvery == 0
-		fetches := []tf.Output{g.Loss, g.L1, g.L2, g.PSNR, g.Perplexity, g.GradNorm, g.IDs, g.GenLoss, g.DiscLoss}
-		if reinit {
-			fetches = append(fetches, g.Flat)
-		}
-		out, err := sess.Run(feeds, fetches, targets)
-		if err != nil {
-			return res, fmt.Errorf("step %d: %w", st.Step, err)
-		}
-		loss := float64(out[0].Value().(float32))
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return res, fmt.Errorf("step %d: loss is %v: lower the learning rate", st.Step, loss)
-		}
-		ids, err := tfmodel.Int32s(out[6])
-		if err != nil {
-			return res, err
-		}
-		for _, id := range ids {
-			usage[id]++
-		}
-		if reinit {
-			if err := reinitDeadCodes(sess, g, usage, out[len(out)-1], rs.rng); err != nil {
-				return res, err
-			}
-			for i := range usage {
-				usage[i] = 0
-			}
-		}
-		st.Step++
-		imagesSinceLog += int64(b.N)
-		if opt.LogEvery > 0 && (st.Step%opt.LogEvery == 0 || st.Step == cfg.Steps) {
-			m := map[string]float64{
-				"loss": loss, "l1": f32(out[1]), "l2": f32(out[2]), "psnr": f32(out[3]),
-				"perplexity": f32(out[4]), "grad_norm": f32(out[5]), "lr": sched.LR(int(st.Step - 1)),
-			}
-			if cfg.Train.Disc {
-				m["gen"], m["disc"] = f32(out[7]), f32(out[8])
-			}
-			ips := prog.Report(st.Step, imagesSinceLog, m)
-			imagesSinceLog = 0
-			m["images_per_sec"] = ips
-			if err := rs.scalars("train/", m); err != nil {
-				return res, err
-			}
-		}
-		if err := rs.afterStep(opt, validate, save); err != nil {
-			return res, err
-		}
+// start puts the data iterator at the run's position and takes up the code
+// usage counts where the checkpoint left them.
+func (t *tokenizerRun) start() error {
+	it, err := t.trainSet.Iterator(dataset.IterOptions{BatchSize: t.cfg.Batch, Seed: t.cfg.Seed, Shuffle: true, Flip: t.cfg.Flip})
+	if err != nil {
+		return err
 	}
-	if err := rs.finish(opt, validate, save); err != nil {
-		return res, err
+	if err := it.SetState(t.rs.st.Data); err != nil {
+		return err
 	}
-	res.Step, res.BestStep = st.Step, st.BestStep
-	return res, nil
+	t.it = it
+	t.usage = make([]int64, t.cfg.Model.Codes)
+	if len(t.rs.st.CodeUsage) == len(t.usage) {
+		copy(t.usage, t.rs.st.CodeUsage)
+	}
+	return nil
+}
+
+// step takes one optimizer step on the next batch (and a discriminator
+// step once the discriminator is on), then counts the codes it used and,
+// every cfg.DeadCodeEvery steps, re-initialises the unused ones.
+func (t *tokenizerRun) step() (stepped, error) {
+	cfg, g, step := t.cfg, t.g, t.rs.st.Step
+	b, err := t.it.Next()
+	if err != nil {
+		return stepped{}, err
+	}
+	learningRate := t.sched.LR(int(step))
+	feeds, targets, err := t.feeds(b, learningRate)
+	if err != nil {
+		return stepped{}, err
+	}
+	reinit := cfg.DeadCodeEvery > 0 && (step+1)%cfg.DeadCodeEvery == 0
+	fetches := []tf.Output{g.Loss, g.L1, g.L2, g.PSNR, g.Perplexity, g.GradNorm, g.IDs, g.GenLoss, g.DiscLoss}
+	if reinit {
+		fetches = append(fetches, g.Flat)
+	}
+	out, err := t.rs.sess.Run(feeds, fetches, targets)
+	if err != nil {
+		return stepped{}, fmt.Errorf("step %d: %w", step, err)
+	}
+	loss := f32(out[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return stepped{}, fmt.Errorf("step %d: loss is %v: lower the learning rate", step, loss)
+	}
+	var flat *tf.Tensor
+	if reinit {
+		flat = out[len(out)-1]
+	}
+	if err := t.countCodes(out[6], flat); err != nil {
+		return stepped{}, err
+	}
+	metrics := func() map[string]float64 {
+		m := map[string]float64{
+			"loss": loss, "l1": f32(out[1]), "l2": f32(out[2]), "psnr": f32(out[3]),
+			"perplexity": f32(out[4]), "grad_norm": f32(out[5]), "lr": learningRate,
+		}
+		if cfg.Train.Disc {
+			m["gen"], m["disc"] = f32(out[7]), f32(out[8])
+		}
+		return m
+	}
+	return stepped{images: b.N, loss: loss, metrics: metrics}, nil
+}
+
+// feeds returns the feeds and target ops of a training step on batch b at
+// learning rate lr: the discriminator trains too from cfg.DiscStart on.
+func (t *tokenizerRun) feeds(b *dataset.Batch, lr float64) (map[tf.Output]*tf.Tensor, []*tf.Operation, error) {
+	cfg, g := t.cfg, t.g
+	x, err := tf.NewTensor(b.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := x.Reshape(b.Shape()); err != nil {
+		return nil, nil, err
+	}
+	lrt, _ := tf.NewTensor(float32(lr))
+	feeds := map[tf.Output]*tf.Tensor{g.Images: x, g.LR: lrt}
+	targets := []*tf.Operation{g.Step}
+	if cfg.Train.Disc && t.rs.st.Step >= cfg.DiscStart {
+		w, _ := tf.NewTensor(float32(cfg.DiscWeight))
+		feeds[g.DiscWeight] = w
+		targets = append(targets, g.DiscStep)
+	}
+	return feeds, targets, nil
+}
+
+// countCodes adds the codes a step picked (ids) to the usage counts; on a
+// step that re-initialises dead codes (flat, the batch's encodings, not
+// nil) it replaces the unused codes and starts counting afresh.
+func (t *tokenizerRun) countCodes(ids, flat *tf.Tensor) error {
+	picked, err := tfmodel.Int32s(ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range picked {
+		t.usage[id]++
+	}
+	if flat == nil {
+		return nil
+	}
+	if err := reinitDeadCodes(t.rs.sess, t.g, t.usage, flat, t.rs.rng); err != nil {
+		return err
+	}
+	clear(t.usage)
+	return nil
+}
+
+// validate scores the validation images, logs the scores and a few
+// reconstructions, and keeps the best checkpoint (by L2).
+func (t *tokenizerRun) validate() error {
+	l2, psnr, used, recon, err := tokenizerValidation(t.rs.sess, t.g, t.valSet, t.cfg.Batch, t.opt.ValImages)
+	if err != nil {
+		return err
+	}
+	t.res.ValL2, t.res.ValPSNR, t.res.Used = l2, psnr, used
+	step := t.rs.st.Step
+	fmt.Fprintf(t.opt.Log, "validation at step %d: l2 %.5f psnr %.2f dB codes used %d/%d\n", step, l2, psnr, used, t.cfg.Model.Codes)
+	if err := t.rs.scalars("val/", map[string]float64{"l2": l2, "psnr": psnr, "codes_used": float64(used)}); err != nil {
+		return err
+	}
+	if err := t.rs.events.Images(step, "val/reconstruction", recon); err != nil {
+		return err
+	}
+	best, err := t.rs.offerBest(l2, t.it.State())
+	if best {
+		t.res.BestPSNR = psnr
+	}
+	return err
+}
+
+// save writes a step checkpoint, with the code usage counts in its state.
+func (t *tokenizerRun) save() error {
+	t.rs.st.CodeUsage = append(t.rs.st.CodeUsage[:0], t.usage...)
+	return t.rs.save(t.it.State())
 }
 
 // tokenizerValidation runs the validation images through the graph without

@@ -59,181 +59,238 @@ type TransformerResult struct {
 
 // TrainTransformer trains (or resumes) the transformer on token caches.
 func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions) (res TransformerResult, err error) {
-	res.BestStep = -1
+	t := &transformerRun{cfg: cfg, opt: opt, run: RunDir(opt.Out), res: TransformerResult{BestStep: -1}}
+	if err := t.checkConfig(); err != nil {
+		return t.res, err
+	}
+	if err := t.readInputs(ctx); err != nil {
+		return t.res, err
+	}
+	if err := t.run.Init(cfg, opt.Resume); err != nil {
+		return t.res, inputErr(err)
+	}
+	if err := t.writeTokens(); err != nil {
+		return t.res, err
+	}
+	if err := t.openSession(); err != nil {
+		return t.res, err
+	}
+	defer func() {
+		if cerr := t.rs.close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := t.start(); err != nil {
+		return t.res, err
+	}
+	stopped, err := t.rs.loop(ctx, opt, "transformer", cfg.Steps, t, opt.StepHook)
+	if stopped || err == nil {
+		t.res.Step, t.res.BestStep, t.res.BestLoss = t.rs.st.Step, t.rs.st.BestStep, t.rs.st.BestVal
+	}
+	return t.res, err
+}
+
+// transformerRun is one transformer training run: its checked inputs, then
+// its graph, session and data position.
+type transformerRun struct {
+	cfg TransformerConfig
+	opt RunOptions
+	run RunDir
+
+	// Set by checkConfig and readInputs.
+	gamma    inpaint.Schedule
+	sched    tfmodel.Schedule
+	initCkpt string // the --init-from checkpoint ("": none, or not yet resolved)
+	masks    TrainMasks
+	// trainTok and valTok are the tokens; writeTokens saves the ones encoded
+	// here into the run directory once it exists.
+	trainTok, valTok *dataset.TokenCache
+	writeTokens      func() error
+
+	// Set by openSession and start.
+	g       *transformer.TrainGraph
+	rs      *runSession
+	it      *dataset.TokenIterator
+	val     *transformerValidation
+	dropout *tf.Tensor // the dropout rate, fed to every step
+
+	res TransformerResult
+}
+
+// checkConfig checks the run's settings and device before anything is read.
+func (t *transformerRun) checkConfig() (err error) {
+	cfg, opt := t.cfg, t.opt
 	if err := cfg.Model.Validate(); err != nil {
-		return res, inputErr(err)
+		return inputErr(err)
 	}
 	if cfg.Batch <= 0 || cfg.Steps <= 0 {
-		return res, inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
+		return inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
 	}
-	gamma, err := inpaint.ScheduleByName(cfg.MaskSchedule)
-	if err != nil {
-		return res, inputErr(err)
+	if t.gamma, err = inpaint.ScheduleByName(cfg.MaskSchedule); err != nil {
+		return inputErr(err)
 	}
 	if !(cfg.StrokeMasks >= 0 && cfg.StrokeMasks <= 1) {
-		return res, inputErr(fmt.Errorf("--stroke-masks must be in [0, 1], got %v", cfg.StrokeMasks))
+		return inputErr(fmt.Errorf("--stroke-masks must be in [0, 1], got %v", cfg.StrokeMasks))
 	}
-	sched, err := cfg.LR.Build(cfg.Steps)
-	if err != nil {
-		return res, inputErr(err)
+	if t.sched, err = cfg.LR.Build(cfg.Steps); err != nil {
+		return inputErr(err)
 	}
 	if err := checkDevice(opt); err != nil {
-		return res, inputErr(err)
+		return inputErr(err)
 	}
 	if opt.Replicas != nil && cfg.Batch < len(opt.Replicas.Devices) {
-		return res, inputErr(fmt.Errorf("batch %d, %d replicas: %w", cfg.Batch, len(opt.Replicas.Devices), ErrReplicaBatch))
+		return inputErr(fmt.Errorf("batch %d, %d replicas: %w", cfg.Batch, len(opt.Replicas.Devices), ErrReplicaBatch))
 	}
-	// The warm-start checkpoint and the tokenizer must resolve before the
-	// run directory is created, so a bad path leaves nothing behind.
-	var initCkpt string
+	return nil
+}
+
+// readInputs resolves the warm-start checkpoint (a new run) and the
+// tokenizer, checks the run directory and reads or encodes the tokens in
+// memory. Nothing is created: a bad path or input leaves nothing behind.
+func (t *transformerRun) readInputs(ctx context.Context) (err error) {
+	cfg, opt := t.cfg, t.opt
 	if cfg.InitFrom != "" && !opt.Resume {
-		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
-			return res, inputErr(fmt.Errorf("--init-from: %w", err))
+		if err := t.resolveInit(); err != nil {
+			return err
 		}
 	}
-	tok, err := pipeline.LoadTokenizer(cfg.TokenizerDir, pipeline.Options{Device: opt.Device, Threads: opt.Threads})
+	tok, err := pipeline.LoadTokenizer(cfg.TokenizerDir, t.pipelineOptions())
 	if err != nil {
-		return res, inputErr(err)
+		return inputErr(err)
 	}
-	// Nothing is created until the inputs are checked: the run directory
-	// is checked, the tokens read or encoded in memory, and only then the
-	// run directory set up and the encoded tokens written into it.
-	run := RunDir(opt.Out)
-	if err := run.Check(cfg, opt.Resume); err != nil {
+	if err := t.run.Check(cfg, opt.Resume); err != nil {
 		tok.Close()
-		return res, inputErr(err)
+		return inputErr(err)
 	}
-	trainMasks := TrainMasks{Gamma: gamma, MaskID: cfg.Model.MaskID(), Strokes: cfg.StrokeMasks,
+	t.masks = TrainMasks{Gamma: t.gamma, MaskID: cfg.Model.MaskID(), Strokes: cfg.StrokeMasks,
 		Res: int(tok.Cfg.Resolution), Grid: int(tok.Cfg.Grid)}
-	trainTok, valTok, writeTokens, err := transformerTokens(ctx, cfg, run, tok, opt)
+	t.trainTok, t.valTok, t.writeTokens, err = transformerTokens(ctx, cfg, t.run, tok, opt)
 	if cerr := tok.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return res, err
+		return err
 	}
 	n := int(cfg.Model.Positions)
-	for name, c := range map[string]*dataset.TokenCache{"training": trainTok, "validation": valTok} {
+	for name, c := range map[string]*dataset.TokenCache{"training": t.trainTok, "validation": t.valTok} {
 		if c.H*c.W != n || int64(c.Codebook) != cfg.Model.Codes {
-			return res, inputErr(fmt.Errorf("%s tokens are %dx%d grids of %d codes; the transformer wants %d positions of %d codes",
+			return inputErr(fmt.Errorf("%s tokens are %dx%d grids of %d codes; the transformer wants %d positions of %d codes",
 				name, c.H, c.W, c.Codebook, n, cfg.Model.Codes))
 		}
 	}
-	if err := run.Init(cfg, opt.Resume); err != nil {
-		return res, inputErr(err)
-	}
-	if err := writeTokens(); err != nil {
-		return res, err
-	}
-	var g *transformer.TrainGraph
-	if opt.Replicas != nil {
-		g, err = transformer.BuildReplicatedTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Replicas.Devices)
-	} else {
-		g, err = transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
-	}
-	if err != nil {
-		return res, err
-	}
-	rs, err := openRunSession(run, g.Graph, g.Init, g.Saver, cfg.Seed, opt)
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if cerr := rs.close(); err == nil {
-			err = cerr
-		}
-	}()
-	sess, st := rs.sess, &rs.st
-	if cfg.InitFrom != "" && !rs.resumed && initCkpt == "" {
-		// --resume of a warm-started run killed before its first
-		// checkpoint starts as the fresh run did.
-		if initCkpt, err = warmStartCheckpoint(cfg.InitFrom, cfg.Model, pipeline.Options{Device: opt.Device, Threads: opt.Threads}); err != nil {
-			return res, inputErr(fmt.Errorf("--init-from: %w", err))
-		}
-	}
-	if initCkpt != "" {
-		if err := g.ModelSaver.Restore(sess, initCkpt); err != nil {
-			return res, inputErr(fmt.Errorf("--init-from: %w", err))
-		}
-		fmt.Fprintf(opt.Log, "initialised the weights from %s\n", initCkpt)
-	}
-	it, err := trainTok.Iterator(dataset.IterOptions{BatchSize: cfg.Batch, Seed: cfg.Seed, Shuffle: true})
-	if err != nil {
-		return res, err
-	}
-	if err := it.SetState(st.Data); err != nil {
-		return res, err
-	}
-	// Validation masks are drawn once, from their own seed, so every
-	// validation pass scores the same task.
-	val := newTransformerValidation(valTok, cfg, gamma, opt.ValImages)
+	return nil
+}
 
-	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
-	prog.Start("transformer", opt.LogEvery)
-	var imagesSinceLog int64
-	save := func() error { return rs.save(it.State()) }
-	validate := func() error {
-		loss, acc, err := val.run(sess, g, cfg.Batch)
-		if err != nil {
-			return err
-		}
-		res.ValLoss, res.ValAccuracy = loss, acc
-		fmt.Fprintf(opt.Log, "validation at step %d: loss %.4f masked-token accuracy %.4f\n", st.Step, loss, acc)
-		if err := rs.scalars("val/", map[string]float64{"loss": loss, "accuracy": acc}); err != nil {
-			return err
-		}
-		_, err = rs.offerBest(loss, it.State())
+// pipelineOptions are the options the tokenizer and the warm-start
+// checkpoint are loaded with.
+func (t *transformerRun) pipelineOptions() pipeline.Options {
+	return pipeline.Options{Device: t.opt.Device, Threads: t.opt.Threads}
+}
+
+// resolveInit sets initCkpt to the checkpoint of --init-from.
+func (t *transformerRun) resolveInit() (err error) {
+	if t.initCkpt, err = warmStartCheckpoint(t.cfg.InitFrom, t.cfg.Model, t.pipelineOptions()); err != nil {
+		return inputErr(fmt.Errorf("--init-from: %w", err))
+	}
+	return nil
+}
+
+// openSession builds the training graph (replicated when opt.Replicas is
+// set) and opens the run's session on it (see openRunSession).
+func (t *transformerRun) openSession() (err error) {
+	cfg, opt := t.cfg, t.opt
+	if opt.Replicas != nil {
+		t.g, err = transformer.BuildReplicatedTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Replicas.Devices)
+	} else {
+		t.g, err = transformer.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
+	}
+	if err != nil {
 		return err
 	}
-	rate, _ := tf.NewTensor(float32(cfg.Model.Dropout))
-	for st.Step < cfg.Steps {
-		if stop, err := rs.stopBefore(ctx, opt, save); stop {
-			res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
-			return res, err
-		}
-		b := it.Next()
-		input, weight, err := trainMasks.Draw(b.Tokens, b.N, rs.rng)
-		if err != nil {
-			return res, err
-		}
-		feeds, err := mvtmFeeds(g, b.Tokens, input, weight, b.N, n)
-		if err != nil {
-			return res, err
-		}
-		lr, _ := tf.NewTensor(float32(sched.LR(int(st.Step))))
-		seed, _ := tf.NewTensor([]int64{int64(cfg.Seed), st.Step})
-		feeds[g.LR], feeds[g.Rate], feeds[g.Seed] = lr, rate, seed
-		out, err := sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy, g.GradNorm}, []*tf.Operation{g.Step})
-		if err != nil {
-			return res, fmt.Errorf("step %d: %w", st.Step, opt.Replicas.explain(err))
-		}
-		loss := f32(out[0])
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return res, fmt.Errorf("step %d: loss is %v: lower the learning rate", st.Step, loss)
-		}
-		st.Step++
-		if opt.StepHook != nil {
-			opt.StepHook(st.Step, loss)
-		}
-		imagesSinceLog += int64(b.N)
-		if opt.LogEvery > 0 && (st.Step%opt.LogEvery == 0 || st.Step == cfg.Steps) {
-			m := map[string]float64{"loss": loss, "accuracy": f32(out[1]), "grad_norm": f32(out[2]), "lr": sched.LR(int(st.Step - 1))}
-			m["images_per_sec"] = prog.Report(st.Step, imagesSinceLog, m)
-			imagesSinceLog = 0
-			if err := rs.scalars("train/", m); err != nil {
-				return res, err
-			}
-		}
-		if err := rs.afterStep(opt, validate, save); err != nil {
-			return res, err
-		}
-	}
-	if err := rs.finish(opt, validate, save); err != nil {
-		return res, err
-	}
-	res.Step, res.BestStep, res.BestLoss = st.Step, st.BestStep, st.BestVal
-	return res, nil
+	t.rs, err = openRunSession(t.run, t.g.Graph, t.g.Init, t.g.Saver, cfg.Seed, opt)
+	return err
 }
+
+// start loads the warm-start weights into a run starting at step 0, puts
+// the data iterator at the run's position and draws the validation masks.
+func (t *transformerRun) start() error {
+	if t.cfg.InitFrom != "" && !t.rs.resumed && t.initCkpt == "" {
+		// --resume of a warm-started run killed before its first
+		// checkpoint starts as the fresh run did.
+		if err := t.resolveInit(); err != nil {
+			return err
+		}
+	}
+	if t.initCkpt != "" {
+		if err := t.g.ModelSaver.Restore(t.rs.sess, t.initCkpt); err != nil {
+			return inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+		fmt.Fprintf(t.opt.Log, "initialised the weights from %s\n", t.initCkpt)
+	}
+	it, err := t.trainTok.Iterator(dataset.IterOptions{BatchSize: t.cfg.Batch, Seed: t.cfg.Seed, Shuffle: true})
+	if err != nil {
+		return err
+	}
+	if err := it.SetState(t.rs.st.Data); err != nil {
+		return err
+	}
+	t.it = it
+	// Validation masks are drawn once, from their own seed, so every
+	// validation pass scores the same task.
+	t.val = newTransformerValidation(t.valTok, t.cfg, t.gamma, t.opt.ValImages)
+	t.dropout, _ = tf.NewTensor(float32(t.cfg.Model.Dropout))
+	return nil
+}
+
+// step masks the next batch (drawing from the run's random stream) and
+// takes one optimizer step on it.
+func (t *transformerRun) step() (stepped, error) {
+	g, step := t.g, t.rs.st.Step
+	b := t.it.Next()
+	input, weight, err := t.masks.Draw(b.Tokens, b.N, t.rs.rng)
+	if err != nil {
+		return stepped{}, err
+	}
+	feeds, err := mvtmFeeds(g, b.Tokens, input, weight, b.N, int(t.cfg.Model.Positions))
+	if err != nil {
+		return stepped{}, err
+	}
+	learningRate := t.sched.LR(int(step))
+	lr, _ := tf.NewTensor(float32(learningRate))
+	seed, _ := tf.NewTensor([]int64{int64(t.cfg.Seed), step})
+	feeds[g.LR], feeds[g.Rate], feeds[g.Seed] = lr, t.dropout, seed
+	out, err := t.rs.sess.Run(feeds, []tf.Output{g.Loss, g.Accuracy, g.GradNorm}, []*tf.Operation{g.Step})
+	if err != nil {
+		return stepped{}, fmt.Errorf("step %d: %w", step, t.opt.Replicas.explain(err))
+	}
+	loss := f32(out[0])
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return stepped{}, fmt.Errorf("step %d: loss is %v: lower the learning rate", step, loss)
+	}
+	metrics := func() map[string]float64 {
+		return map[string]float64{"loss": loss, "accuracy": f32(out[1]), "grad_norm": f32(out[2]), "lr": learningRate}
+	}
+	return stepped{images: b.N, loss: loss, metrics: metrics}, nil
+}
+
+// validate scores the validation set, logs the scores and keeps the best
+// checkpoint.
+func (t *transformerRun) validate() error {
+	loss, acc, err := t.val.run(t.rs.sess, t.g, t.cfg.Batch)
+	if err != nil {
+		return err
+	}
+	t.res.ValLoss, t.res.ValAccuracy = loss, acc
+	fmt.Fprintf(t.opt.Log, "validation at step %d: loss %.4f masked-token accuracy %.4f\n", t.rs.st.Step, loss, acc)
+	if err := t.rs.scalars("val/", map[string]float64{"loss": loss, "accuracy": acc}); err != nil {
+		return err
+	}
+	_, err = t.rs.offerBest(loss, t.it.State())
+	return err
+}
+
+// save writes a step checkpoint.
+func (t *transformerRun) save() error { return t.rs.save(t.it.State()) }
 
 // warmStartCheckpoint checks that dir (a transformer run, or a model
 // directory with transformer/ in it) holds a checkpoint of the same

@@ -15,6 +15,7 @@ import (
 	"image"
 	_ "image/jpeg"
 	"image/png"
+	"io"
 	"os"
 	"os/signal"
 
@@ -43,11 +44,11 @@ func run(modelDir, imagePath, maskPath, outPath string) error {
 	}
 	defer m.Close()
 
-	img, err := readImage(imagePath)
+	img, err := readImage(imagePath, m.Resolution())
 	if err != nil {
 		return err
 	}
-	mask, err := readImage(maskPath)
+	mask, err := readImage(maskPath, m.Resolution())
 	if err != nil {
 		return err
 	}
@@ -72,12 +73,25 @@ func run(modelDir, imagePath, maskPath, outPath string) error {
 	return m.Close()
 }
 
-func readImage(path string) (image.Image, error) {
+// readImage decodes the PNG or JPEG image at path after checking, from its
+// header alone, that it is res×res pixels: a small file declaring a huge
+// image is refused before any pixel is decoded.
+func readImage(path string, res int) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if cfg.Width != res || cfg.Height != res {
+		return nil, fmt.Errorf("%s is %dx%d; the model takes %dx%d images", path, cfg.Width, cfg.Height, res, res)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

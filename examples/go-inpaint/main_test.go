@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"os"
@@ -70,6 +72,29 @@ func TestGoInpaint(t *testing.T) {
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("bad mask: output written")
 	}
+	// A tiny PNG whose header declares 20000x20000 pixels (and no pixel
+	// data): refused by its header's size, not by a failed decode.
+	huge := filepath.Join(dir, "huge.png")
+	if err := os.WriteFile(huge, pngHeader(20000, 20000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(bin, "--model", saved, "--image", huge, "--mask", mask, "--out", bad)
+	msg, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), "huge.png is 20000x20000; the model takes 64x64") {
+		t.Errorf("huge image: err %v, output %s", err, msg)
+	}
+}
+
+// pngHeader returns a greyscale PNG's signature and IHDR chunk for w×h
+// pixels, without any pixel data.
+func pngHeader(w, h int) []byte {
+	chunk := []byte("IHDR")
+	chunk = binary.BigEndian.AppendUint32(chunk, uint32(w))
+	chunk = binary.BigEndian.AppendUint32(chunk, uint32(h))
+	chunk = append(chunk, 8, 0, 0, 0, 0)
+	out := binary.BigEndian.AppendUint32([]byte("\x89PNG\r\n\x1a\n"), uint32(len(chunk)-4))
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
 }
 
 func readPNG(t *testing.T, path string) image.Image {
