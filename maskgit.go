@@ -26,6 +26,11 @@ type Options struct {
 	// Device places a model directory's graphs ("" or "/device:GPU:0");
 	// a SavedModel's ops are placed by TensorFlow.
 	Device string
+	// BFloat16Tokenizer and BFloat16Transformer run that part in
+	// bfloat16 mixed precision on the CPU (pipeline.Options): faster on
+	// CPUs with AVX512_BF16 or AMX, results slightly different from
+	// float32. A SavedModel takes both or neither. Off by default.
+	BFloat16Tokenizer, BFloat16Transformer bool
 }
 
 // InpaintOptions configure one Inpaint call; the zero value uses the
@@ -51,7 +56,8 @@ func Load(path string, opt Options) (*Model, error) {
 	if opt.Threads < 0 {
 		return nil, fmt.Errorf("%w: Threads = %d, want >= 0", ErrInput, opt.Threads)
 	}
-	m, err := savedmodel.LoadPipeline(path, pipeline.Options{Threads: opt.Threads, Device: opt.Device})
+	m, err := savedmodel.LoadPipeline(path, pipeline.Options{Threads: opt.Threads, Device: opt.Device,
+		BFloat16Tokenizer: opt.BFloat16Tokenizer, BFloat16Transformer: opt.BFloat16Transformer})
 	if err != nil {
 		return nil, err
 	}

@@ -114,3 +114,31 @@ func TestInpaintBadInput(t *testing.T) {
 		t.Error("missing model: no error")
 	}
 }
+
+// TestLoadBFloat16 loads both kinds in bfloat16 (the options reach the
+// loader: a SavedModel refuses one part alone) and inpaints with them.
+func TestLoadBFloat16(t *testing.T) {
+	model, saved := tinyExport(t)
+	if _, err := Load(saved, Options{Threads: 1, BFloat16Transformer: true}); err == nil {
+		t.Error("a SavedModel with the transformer alone in bfloat16: no error")
+	}
+	img, mask := testImage(16)
+	for _, c := range []struct {
+		path string
+		opt  Options
+	}{
+		{model, Options{Threads: 1, BFloat16Transformer: true}},
+		{saved, Options{Threads: 1, BFloat16Tokenizer: true, BFloat16Transformer: true}},
+	} {
+		m, err := Load(c.path, c.opt)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", c.path, c.opt, err)
+		}
+		if _, err := m.Inpaint(context.Background(), img, mask, InpaintOptions{}); err != nil {
+			t.Errorf("%s %+v: %v", c.path, c.opt, err)
+		}
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -50,13 +50,19 @@ func TestTrainRuns(t *testing.T) {
 // with a hole each.
 func tinyModel(t *testing.T) (*pipeline.Model, *Inputs) {
 	t.Helper()
+	return tinyModelWith(t, pipeline.Options{Threads: 1})
+}
+
+// tinyModelWith is tinyModel loaded with opt.
+func tinyModelWith(t *testing.T, opt pipeline.Options) (*pipeline.Model, *Inputs) {
+	t.Helper()
 	dir := t.TempDir()
 	tok := vqvae.Config{Resolution: 16, Grid: 4, Channels: []int64{8, 8, 8}, ResBlocks: 1, Groups: 4, Latent: 4, Codes: 16, Beta: 0.25, Normalize: true}
 	tr := transformer.Config{Codes: 16, Positions: 16, Dim: 16, Layers: 1, Heads: 2, MLPDim: 32}
 	if err := pipeline.WriteUntrained(dir, tok, tr, 5); err != nil {
 		t.Fatal(err)
 	}
-	m, err := pipeline.Load(dir, pipeline.Options{Threads: 1})
+	m, err := pipeline.Load(dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,17 +91,20 @@ func tinyModel(t *testing.T) (*pipeline.Model, *Inputs) {
 }
 
 func TestInpaintRuns(t *testing.T) {
-	m, in := tinyModel(t)
-	r, err := Inpaint(context.Background(), m, in, InpaintOptions{Steps: 3, Temperature: 4.5, Iters: 1, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Units != 2 || len(r.Seconds) != 1 {
-		t.Fatalf("result %+v", r)
-	}
-	for _, k := range []string{"encode_s", "predict_s", "go_loop_s", "decode_s", "go_share"} {
-		if v, ok := r.Extra[k]; !ok || v < 0 || (k == "go_share" && v > 1) {
-			t.Errorf("extra %s = %v (present %v)", k, v, ok)
+	// The second is benchgo inpaint --bf16 (compare.py's inpaint-bf16).
+	for _, opt := range []pipeline.Options{{Threads: 1}, {Threads: 1, BFloat16Tokenizer: true, BFloat16Transformer: true}} {
+		m, in := tinyModelWith(t, opt)
+		r, err := Inpaint(context.Background(), m, in, InpaintOptions{Steps: 3, Temperature: 4.5, Iters: 1, Seed: 1})
+		if err != nil {
+			t.Fatalf("bfloat16 %s: %v", opt.BFloat16(), err)
+		}
+		if r.Units != 2 || len(r.Seconds) != 1 {
+			t.Fatalf("bfloat16 %s: result %+v", opt.BFloat16(), r)
+		}
+		for _, k := range []string{"encode_s", "predict_s", "go_loop_s", "decode_s", "go_share"} {
+			if v, ok := r.Extra[k]; !ok || v < 0 || (k == "go_share" && v > 1) {
+				t.Errorf("bfloat16 %s: extra %s = %v (present %v)", opt.BFloat16(), k, v, ok)
+			}
 		}
 	}
 }

@@ -86,15 +86,25 @@ def table(raw, cpu, large, a):
         pg = f" ({100 * g * f / 1e9 / peak['go']:.0f}% of Go's matmul peak)" if peak else ""
         pt = f" ({100 * t * f / 1e9 / peak['torch']:.0f}% of PyTorch's)" if peak else ""
         print(f"| … GFLOP/s ({f / 1e9:.2f} GFLOP per sample) | {g * f / 1e9:.1f}{pg} | {t * f / 1e9:.1f}{pt} | |")
-    if "inpaint" in raw:
-        g, t = speed("inpaint", "go"), speed("inpaint", "torch")
-        print(f"| inpainting, encode + {a['steps']} steps + decode (images/s) | {g:.2f} | {t:.2f} | **{ratio('inpaint'):.2f}x** |")
-        med = lambda side, k: statistics.median(x["extra"][k] for x in raw["inpaint"][side])
+    for m, what in (("inpaint", "inpainting"), ("inpaint-bf16", "inpainting, Go bf16 (--bf16) / PyTorch bf16 (autocast)")):
+        if m not in raw:
+            continue
+        g, t = speed(m, "go"), speed(m, "torch")
+        print(f"| {what}, encode + {a['steps']} steps + decode (images/s) | {g:.2f} | {t:.2f} | **{ratio(m):.2f}x** |")
+        med = lambda side, k: statistics.median(x["extra"][k] for x in raw[m][side])
         print(f"| … share of the loop outside the model (Go / Python+torch ops) | {100 * med('go', 'go_share'):.1f}% "
               f"| {100 * med('torch', 'py_share'):.1f}% | |")
         split = lambda side, loop: " / ".join(f"{med(side, k):.2f}" for k in ("encode_s", "predict_s", loop, "decode_s"))
         print(f"| … s per batch: encode / transformer / loop outside it / decode | {split('go', 'go_loop_s')} "
               f"| {split('torch', 'loop_s')} | |")
+    if "inpaint" in raw and "inpaint-bf16" in raw:
+        # Each side's bf16 speed over its own fp32 speed, per round (the two ran in the same rounds).
+        own = lambda side: statistics.median(
+            (b["units"] / median_run(b)) / (f["units"] / median_run(f)) for b, f in zip(raw["inpaint-bf16"][side], raw["inpaint"][side]))
+        fp32_torch = statistics.median(
+            (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw["inpaint-bf16"]["go"], raw["inpaint"]["torch"]))
+        print(f"| … bf16 speed / own fp32 speed (Go / PyTorch) | {own('go'):.2f}x | {own('torch'):.2f}x | |")
+        print(f"| inpainting, Go bf16 / PyTorch fp32 (ratio of images/s) | | | **{fp32_torch:.2f}x** |")
 
 
 def main():
@@ -117,7 +127,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default="matmul,train-cpu,train-large,inpaint",
-                    help="comma-separated measurements: matmul, train-cpu, train-large, inpaint")
+                    help="comma-separated measurements: matmul, train-cpu, train-large, inpaint, inpaint-bf16 (not in the "
+                         "default set: inpainting with the tokenizer and transformer in bfloat16 mixed precision, "
+                         "Go's --bf16 against PyTorch's torch.autocast; best run together with inpaint)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--large", default="384,8,6,1536", help="the larger preset: dim,layers,heads,mlp_dim (cpu preset otherwise)")
     ap.add_argument("--train-iters", type=int, default=10)
@@ -163,6 +175,8 @@ def main():
         "train-large": train_cmds(large),
         "inpaint": ([a.go, "inpaint", "--model", a.model, "--data", a.data] + inp,
                     tb + ["inpaint", "--dump", a.dump, "--model", a.model, "--attention", a.torch_attention] + inp),
+        "inpaint-bf16": ([a.go, "inpaint", "--bf16", "--model", a.model, "--data", a.data] + inp,
+                         tb + ["inpaint", "--bf16", "--dump", a.dump, "--model", a.model, "--attention", a.torch_attention] + inp),
     }
     only = [m.strip() for m in a.only.split(",") if m.strip()]
     for m in only:
@@ -181,7 +195,7 @@ def main():
                 raw[m][side].append(res)
                 rate = res["units"] / median_run(res)
                 rate = f"{rate / 1e9:.1f} GFLOP/s" if m == "matmul" else f"{rate:.2f} {'samples' if m.startswith('train') else 'images'}/s"
-                print(f"round {r + 1}/{a.rounds} {m:11s} {side:5s} median {median_run(res):.4f} s/run "
+                print(f"round {r + 1}/{a.rounds} {m:12s} {side:5s} median {median_run(res):.4f} s/run "
                       f"({rate}; process wall {res['wall']:.1f} s)", flush=True)
 
     if a.json:

@@ -11,7 +11,9 @@
 //     on random tokens, for any transformer.Config;
 //   - Inpaint times pipeline.Model.Inpaint (encode, T decoding steps,
 //     decode, composite) on a batch of test images and their fixed masks,
-//     and splits one decode into tokenizer, transformer and Go-side time;
+//     and splits one decode into tokenizer, transformer and Go-side time
+//     (benchgo inpaint --bf16 loads the model in bfloat16 mixed precision;
+//     compare.py's inpaint-bf16 runs it against torch.autocast);
 //   - Matmul times a plain float32 MatMul of two square variables: the
 //     machine's practical peak for the GFLOP/s figures;
 //   - Dump writes the shipped model's tokens, logits and reconstructions

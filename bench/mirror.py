@@ -22,6 +22,7 @@ variable names. Every layer here follows the Go graph builders in ops/:
   per-position bias [N, K]. Dense kernels [in, out] become nn.Linear's
   [out, in].
 """
+import contextlib
 import math
 
 import numpy as np
@@ -306,6 +307,13 @@ def load_transformer(cfg, npz, sdpa=True):
 
 # ---- the inpainting loop ---------------------------------------------------
 
+def _precision(bf16):
+    """The context of a model forward: torch.autocast to bfloat16 on the CPU
+    (bf16 true; the matmuls and convolutions in bfloat16, as TensorFlow's
+    oneDNN auto mixed precision does on the Go side) or nothing."""
+    return torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+
+
 def token_mask(holes, grid):
     """holes bool [B, R, R] → token mask bool [B, G·G]: a token is masked when
     any pixel of its patch is a hole (inpaint.Mask.TokenMask, no dilation)."""
@@ -315,14 +323,16 @@ def token_mask(holes, grid):
 
 
 @torch.no_grad()
-def decode_loop(tr, cur, steps, temperature, generator):
+def decode_loop(tr, cur, steps, temperature, generator, bf16=False):
     """MaskGIT decoding as inpaint.Decoder does it, batched: T cosine steps;
     argmax predictions; confidence = log p + Gumbel noise scaled by
     temperature·(1 − (t+1)/T) (none at the last step); each step fixes the
     most confident masked tokens down to the inpaint.KeepMasked count; only
     images that still have masked tokens are sent to the transformer.
     cur int64 [B, N] with [MASK] = K is updated in place; returns the time
-    spent in the transformer."""
+    spent in the transformer. bf16: the transformer runs under
+    torch.autocast(bfloat16), its logits converted back to float32 for the
+    rest of the loop."""
     import time
     mask_id = tr.cfg["codes"]
     unknown0 = (cur == mask_id).sum(1)
@@ -336,7 +346,9 @@ def decode_loop(tr, cur, steps, temperature, generator):
             break
         c = cur[active]
         tp = time.perf_counter()
-        logits = tr(c)
+        with _precision(bf16):
+            logits = tr(c)
+        logits = logits.float()
         predict += time.perf_counter() - tp
         logp = torch.log_softmax(logits, dim=-1)
         lp, pred = logp.max(-1)
@@ -365,18 +377,24 @@ def decode_loop(tr, cur, steps, temperature, generator):
 
 
 @torch.no_grad()
-def inpaint(tok, tr, images, holes, steps, temperature, generator):
+def inpaint(tok, tr, images, holes, steps, temperature, generator, bf16=False):
     """The Go pipeline's inpainting on a batch: encode, decode_loop, decode,
-    hard composite (known pixels kept). Returns (images, timings dict)."""
+    hard composite (known pixels kept). Returns (images, timings dict).
+    bf16: the tokenizer and transformer forwards run under
+    torch.autocast(bfloat16) (pipeline.Options' BFloat16 fields on the Go
+    side); the loop and the composite stay float32."""
     import time
     t0 = time.perf_counter()
-    ids = tok.encode(images)
+    with _precision(bf16):
+        ids = tok.encode(images)
     t1 = time.perf_counter()
     tm = token_mask(holes, tok.cfg["grid"])
     cur = torch.where(tm, torch.full_like(ids, tr.cfg["codes"]), ids)
-    predict = decode_loop(tr, cur, steps, temperature, generator)
+    predict = decode_loop(tr, cur, steps, temperature, generator, bf16)
     t2 = time.perf_counter()
-    out = tok.decode(cur)
+    with _precision(bf16):
+        out = tok.decode(cur)
+    out = out.float()
     out = torch.where(holes[..., None], out, images)
     t3 = time.perf_counter()
     return out, {"encode_s": t1 - t0, "predict_s": predict, "loop_s": t2 - t1 - predict, "decode_s": t3 - t2}

@@ -1,13 +1,14 @@
 """The PyTorch half of the side-by-side benchmark (bench/compare.sh).
 
     python bench/torch_bench.py train   [--dim 192 --layers 4 --heads 8 --mlp-dim 768] [--batch 32] ...
-    python bench/torch_bench.py inpaint --dump DIR --model DIR [--batch 32] [--steps 8] ...
+    python bench/torch_bench.py inpaint --dump DIR --model DIR [--batch 32] [--steps 8] [--bf16] ...
     python bench/torch_bench.py matmul  [--n 2048] ...
 
 Each call runs one measurement (untimed warm-up runs, then timed ones) and
 prints it as one JSON line in the format of the Go bench.Result:
 {"name", "side": "torch", "units", "seconds": [...], "extra": {...}}.
-Eager PyTorch, float32, --threads intra-op and inter-op threads.
+Eager PyTorch, float32 (inpaint --bf16: the model forwards under
+torch.autocast to bfloat16), --threads intra-op and inter-op threads.
 """
 import argparse
 import json
@@ -93,14 +94,15 @@ def bench_inpaint(a):
     split = []
 
     def run():
-        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen)
+        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen, bf16=a.bf16)
         split.append(t)
 
     secs = timed(a.warmup, a.iters, run)
     split = split[a.warmup:]
     extra = {k: float(np.median([s[k] for s in split])) for k in split[0]}
     extra["py_share"] = extra["loop_s"] / (extra["encode_s"] + extra["predict_s"] + extra["loop_s"] + extra["decode_s"])
-    return {"name": "inpaint", "side": "torch", "units": a.batch, "seconds": secs, "extra": extra}
+    name = "inpaint-bf16" if a.bf16 else "inpaint"
+    return {"name": name, "side": "torch", "units": a.batch, "seconds": secs, "extra": extra}
 
 
 def bench_matmul(a):
@@ -144,6 +146,8 @@ def main():
     i.add_argument("--batch", type=int, default=32)
     i.add_argument("--steps", type=int, default=8)
     i.add_argument("--temperature", type=float, default=4.5)
+    i.add_argument("--bf16", action="store_true",
+                   help="tokenizer and transformer forwards under torch.autocast('cpu', dtype=torch.bfloat16)")
     m = sub.add_parser("matmul", parents=[common])
     m.add_argument("--n", type=int, default=2048)
     a = ap.parse_args()

@@ -11,11 +11,21 @@ import (
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
-// Options place and size the inference sessions.
+// Options place, size and set the precision of the inference sessions.
+// The zero value runs everything in float32 on TensorFlow's default
+// placement with one thread per core.
 type Options struct {
 	// Device is "" or a TensorFlow device name ("/device:GPU:0").
 	Device  string
 	Threads int
+	// BFloat16Tokenizer and BFloat16Transformer run that part's session
+	// with oneDNN's bfloat16 auto mixed precision
+	// (tfmodel.SessionOptions.BFloat16): TensorFlow's graph optimizer
+	// rewrites the matmuls, convolutions and the ops between them to
+	// bfloat16 (fast on CPUs with AVX512_BF16 or AMX), variables stay
+	// float32. Results differ slightly from float32: see SetBFloat16, which
+	// reads the command-line flag's values. Off by default.
+	BFloat16Tokenizer, BFloat16Transformer bool
 }
 
 // readRunConfig decodes the "model" part (and any other fields v has) of
@@ -32,9 +42,10 @@ func readRunConfig(dir string, v interface{}) error {
 	return nil
 }
 
-// restoredSession opens a session for g and restores the run's checkpoint.
-func restoredSession(g *tf.Graph, saver *tfmodel.Saver, ckpt string, opt Options) (*tfmodel.Session, error) {
-	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true})
+// restoredSession opens a session for g, in bfloat16 mixed precision if
+// bf16, and restores the run's checkpoint.
+func restoredSession(g *tf.Graph, saver *tfmodel.Saver, ckpt string, opt Options, bf16 bool) (*tfmodel.Session, error) {
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: opt.Threads, AllowSoftPlacement: true, BFloat16: bf16})
 	if err != nil {
 		return nil, err
 	}

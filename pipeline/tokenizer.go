@@ -41,7 +41,7 @@ func LoadTokenizer(dir string, opt Options) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt)
+	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt, opt.BFloat16Tokenizer)
 	if err != nil {
 		return nil, err
 	}

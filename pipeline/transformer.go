@@ -54,7 +54,7 @@ func LoadTransformer(dir string, opt Options) (*Transformer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt)
+	sess, err := restoredSession(g.Graph, g.Saver, ckpt, opt, opt.BFloat16Transformer)
 	if err != nil {
 		return nil, err
 	}

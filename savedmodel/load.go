@@ -23,6 +23,10 @@ type Options struct {
 	Tags []string
 	// Threads sizes the session (0: one thread per core).
 	Threads int
+	// BFloat16 runs the session with oneDNN's bfloat16 auto mixed
+	// precision (tfmodel.SessionOptions.BFloat16): results differ slightly
+	// from float32. Off by default.
+	BFloat16 bool
 }
 
 // Model is a loaded SavedModel: a session with its variables restored and
@@ -59,7 +63,7 @@ func Load(dir string, opt Options) (*Model, error) {
 			return nil, &UnsafeOpsError{Dir: dir, Ops: bad}
 		}
 	}
-	conf, err := tfmodel.SessionOptions{Threads: opt.Threads}.ProcessConfigProto()
+	conf, err := tfmodel.SessionOptions{Threads: opt.Threads, BFloat16: opt.BFloat16}.ProcessConfigProto()
 	if err != nil {
 		return nil, err
 	}

@@ -62,12 +62,18 @@ func ReadConfig(dir string) (ExportedConfig, error) {
 // Model.Tokenizer.Checkpoint and Model.Transformer.Checkpoint name the
 // SavedModel's variables (dir/variables/variables), so the model can be
 // exported again. opt.Device does not apply to a SavedModel (TensorFlow
-// places its ops).
+// places its ops). A SavedModel's tokenizer and transformer share one
+// session, so bfloat16 applies to both or neither: asking for one part
+// only (opt.BFloat16Tokenizer ≠ opt.BFloat16Transformer) is an error.
 func LoadPipeline(dir string, opt pipeline.Options) (*pipeline.Model, error) {
 	if !IsSavedModel(dir) {
 		return pipeline.Load(dir, opt)
 	}
-	sm, err := Load(dir, Options{Threads: opt.Threads})
+	if opt.BFloat16Tokenizer != opt.BFloat16Transformer {
+		return nil, fmt.Errorf("SavedModel %s runs its tokenizer and transformer in one session: bfloat16 applies to both or neither, not to the %s alone (ask for both, or load a model directory)",
+			dir, opt.BFloat16())
+	}
+	sm, err := Load(dir, Options{Threads: opt.Threads, BFloat16: opt.BFloat16Transformer})
 	if err != nil {
 		return nil, err
 	}

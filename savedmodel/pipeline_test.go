@@ -6,9 +6,13 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/cpu"
 
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/pipeline"
@@ -142,5 +146,52 @@ func TestLoadPipelineRefuses(t *testing.T) {
 	// Not a directory at all.
 	if _, err := LoadPipeline(filepath.Join(t.TempDir(), "nope"), pipeline.Options{}); err == nil {
 		t.Error("missing directory: no error")
+	}
+}
+
+// TestLoadPipelineBFloat16: a SavedModel's one session runs in bfloat16
+// for both parts or neither; asking for one part is an error naming it.
+// On a CPU with AVX512F the bfloat16 session's logits differ from float32
+// ones by a bfloat16-sized amount (the option reached the session).
+func TestLoadPipelineBFloat16(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := Export(tinyModel(t), dir, ExportOptions{Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []pipeline.Options{{BFloat16Transformer: true}, {BFloat16Tokenizer: true}} {
+		_, err := LoadPipeline(dir, opt)
+		if err == nil || !strings.Contains(err.Error(), "both or neither") || !strings.Contains(err.Error(), opt.BFloat16()) {
+			t.Errorf("bfloat16 %s on a SavedModel: err = %v, want an error naming it", opt.BFloat16(), err)
+		}
+	}
+	logits := func(opt pipeline.Options) []float32 {
+		m, err := LoadPipeline(dir, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		tokens := make([]int32, 2*16)
+		for i := range tokens {
+			tokens[i] = int32(i*7) % 17 // some [MASK] (16)
+		}
+		l, err := m.Transformer.Predict(context.Background(), tokens, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	f32 := logits(pipeline.Options{Threads: 1})
+	b16 := logits(pipeline.Options{Threads: 1, BFloat16Tokenizer: true, BFloat16Transformer: true})
+	if runtime.GOARCH != "amd64" || !cpu.X86.HasAVX512F {
+		t.Skip("TensorFlow's oneDNN bfloat16 rewrite needs an x86 CPU with AVX512F")
+	}
+	d, scale := 0.0, 0.0
+	for i := range f32 {
+		d = max(d, math.Abs(float64(f32[i]-b16[i])))
+		scale = max(scale, math.Abs(float64(f32[i])))
+	}
+	t.Logf("logits max |Δ| %.3g, max |logit| %.3g", d, scale)
+	if d == 0 || d > 5e-2*scale {
+		t.Errorf("bfloat16 SavedModel: logits max |Δ| %g from float32 (max |logit| %g): want 0 < |Δ| ≤ 5%%", d, scale)
 	}
 }

@@ -21,7 +21,8 @@
 // SessionOptions.BFloat16 (oneDNN auto mixed precision) and XLA are
 // available but off: on this project's CPU bfloat16 gained a few per cent
 // at most on the transformer's training step (within noise) and XLA lost
-// a quarter (docs/benchmarks.md).
+// a quarter (docs/benchmarks.md). Inference can ask for bfloat16 per part
+// (pipeline.Options, the commands' --bf16).
 //
 // # Checkpoints
 //

@@ -32,7 +32,8 @@ type SessionOptions struct {
 	// friends run in bfloat16 on CPUs with AVX512_BF16/AMX, variables stay
 	// float32. For the transformer's training step it gained a few per cent
 	// at most on this project's CPU, within the noise of a loaded machine
-	// (docs/benchmarks.md), so nothing turns it on yet.
+	// (docs/benchmarks.md), so training does not turn it on; inference
+	// does when asked (pipeline.Options, the commands' --bf16).
 	BFloat16 bool
 	// XLA turns on XLA auto-clustering (global_jit_level ON_1, CPU included).
 	XLA bool

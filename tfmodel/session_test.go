@@ -228,3 +228,26 @@ func TestSessionOptionsBFloat16AndXLA(t *testing.T) {
 		t.Errorf("BFloat16: auto_mixed_precision_onednn_bfloat16 %v, want ON", got)
 	}
 }
+
+// TestSessionOptionsDefaultIsFloat32: sessions made without BFloat16 (the
+// pipeline's by default, the FID extractor's and image decoder's always)
+// leave TensorFlow's bfloat16 rewrite off.
+func TestSessionOptionsDefaultIsFloat32(t *testing.T) {
+	for _, o := range []SessionOptions{{}, {Threads: 2, AllowSoftPlacement: true}, {XLA: true}} {
+		b, err := o.ConfigProto()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c cfg.ConfigProto
+		if err := proto.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		rw := c.GetGraphOptions().GetRewriteOptions()
+		if got := rw.GetAutoMixedPrecisionOnednnBfloat16(); got == cfg.RewriterConfig_ON {
+			t.Errorf("%+v: auto_mixed_precision_onednn_bfloat16 %v, want it left off", o, got)
+		}
+		if got := rw.GetAutoMixedPrecisionMkl(); got == cfg.RewriterConfig_ON {
+			t.Errorf("%+v: auto_mixed_precision_mkl %v, want it left off", o, got)
+		}
+	}
+}

@@ -207,6 +207,7 @@ func demoCommand() command {
 			df.register(fs)
 			fs.StringVar(&mf.device, "device", "cpu", "cpu or gpu:N")
 			fs.IntVar(&mf.threads, "threads", 0, "TensorFlow threads (0: all cores)")
+			mf.registerBF16(fs)
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -233,7 +234,7 @@ func demoCommand() command {
 					return err
 				}
 				t0 := time.Now()
-				model, err := mf.load()
+				model, err := mf.load(env.stderr)
 				if err != nil {
 					return err
 				}

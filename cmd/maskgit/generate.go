@@ -53,7 +53,7 @@ func generateCommand() command {
 				if err := df.check(); err != nil {
 					return err
 				}
-				model, err := mf.load()
+				model, err := mf.load(env.stderr)
 				if err != nil {
 					return err
 				}

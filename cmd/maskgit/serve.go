@@ -44,7 +44,7 @@ func serveCommand() command {
 				if *maxWait < 0 || *timeout <= 0 || *grace < 0 {
 					return badInput("--max-wait and --shutdown-timeout must be ≥ 0 and --timeout > 0 (got %v, %v, %v)", *maxWait, *grace, *timeout)
 				}
-				model, err := mf.load()
+				model, err := mf.load(env.stderr)
 				if err != nil {
 					return err
 				}

@@ -134,7 +134,7 @@ func sweepCommand() command {
 // the best (lowest FID). truth (output name → ground truth) may be nil.
 func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, fa fidArgs, pairs []benchPair, truth map[string]string, out string,
 	scheds []string, totals, sweets []int, comps []string) (rows []sweepRow, best pipeline.Settings, err error) {
-	model, err := mf.load()
+	model, err := mf.load(env.stderr)
 	if err != nil {
 		return nil, best, err
 	}
@@ -174,6 +174,10 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 	// and scored once per composite and reported for every schedule and T.
 	single := map[string]*sweepRow{}
 	bestFID := math.Inf(1)
+	precision := "" // the note says when the scores are of a bfloat16 run
+	if b := mf.bf16.opt.BFloat16(); b != "off" {
+		precision = ", bfloat16 " + b
+	}
 	for _, comp := range comps {
 		for _, sched := range scheds {
 			for _, T := range totals {
@@ -228,7 +232,7 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 					}
 					if f < bestFID {
 						bestFID, best = f, set
-						best.Note = fmt.Sprintf("best of a sweep on %s: FID %.2f, hole PSNR %.2f dB", filepath.Dir(pairs[0].image), f, row.HolePSNR)
+						best.Note = fmt.Sprintf("best of a sweep on %s: FID %.2f, hole PSNR %.2f dB%s", filepath.Dir(pairs[0].image), f, row.HolePSNR, precision)
 					}
 					fmt.Fprintf(env.stdout, "%-8s T=%-3d s=%-3d %-8s FID %8.3f  hole PSNR %.2f dB  %.3f s/image (FID pass %.0f s)\n",
 						sched, T, s, comp, f, row.HolePSNR, spi, time.Since(start).Seconds())

@@ -3,7 +3,7 @@
 // JSON line (bench.Result) on standard output.
 //
 //	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] ...
-//	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] ...
+//	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] [--bf16[=transformer|tokenizer]] ...
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
 //	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]   (outputs for bench/check.py)
@@ -90,13 +90,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		batch := fs.Int("batch", 32, "images per call")
 		steps := fs.Int("steps", 8, "decoding steps T (all run)")
 		temp := fs.Float64("temperature", 4.5, "Gumbel temperature of the confidence order")
+		bf16 := fs.String("bf16", "off", "bfloat16 mixed precision (oneDNN) for: all (--bf16 alone), transformer, tokenizer or off; results differ slightly from float32")
+		fs.Lookup("bf16").NoOptDefVal = "all"
 		do = func() (interface{}, error) {
-			m, in, err := load(*model, *data, *batch, *threads)
+			opt := pipeline.Options{Threads: *threads}
+			if err := opt.SetBFloat16(*bf16); err != nil {
+				return nil, usageError{fmt.Errorf("--bf16: %w", err)}
+			}
+			m, in, err := load(*model, *data, *batch, opt)
 			if err != nil {
 				return nil, err
 			}
 			defer m.Close()
-			return bench.Inpaint(ctx, m, in, bench.InpaintOptions{Steps: *steps, Temperature: *temp, Warmup: *warmup, Iters: *iters, Seed: 1})
+			r, err := bench.Inpaint(ctx, m, in, bench.InpaintOptions{Steps: *steps, Temperature: *temp, Warmup: *warmup, Iters: *iters, Seed: 1})
+			if b := opt.BFloat16(); b != "off" {
+				r.Name += "-bf16" // inpaint-bf16, or inpaint-bf16-transformer for one part
+				if b != "all" {
+					r.Name += "-" + b
+				}
+			}
+			return r, err
 		}
 	case "preset":
 		preset := fs.String("preset", "cpu", "transformer preset")
@@ -120,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if *out == "" {
 				return nil, usageError{errors.New("--out is required")}
 			}
-			m, in, err := load(*model, *data, *n, *threads)
+			m, in, err := load(*model, *data, *n, pipeline.Options{Threads: *threads})
 			if err != nil {
 				return nil, err
 			}
@@ -161,8 +174,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func load(model, data string, n, threads int) (*pipeline.Model, *bench.Inputs, error) {
-	m, err := pipeline.Load(model, pipeline.Options{Threads: threads})
+func load(model, data string, n int, opt pipeline.Options) (*pipeline.Model, *bench.Inputs, error) {
+	m, err := pipeline.Load(model, opt)
 	if err != nil {
 		return nil, nil, err
 	}
