@@ -40,7 +40,7 @@ func (p *Progress) Start(what string, logEvery int64) {
 	if p.w == nil {
 		return
 	}
-	from := "starting"
+	from := "starting at step 0"
 	if p.start > 0 {
 		from = fmt.Sprintf("resuming at step %d", p.start)
 	}

@@ -9,6 +9,16 @@ import (
 	"github.com/maskgit-go/maskgit/dataset"
 )
 
+// TestProgressFresh: a fresh run's start line reads as a sentence.
+func TestProgressFresh(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, 0, 1800, time.Now)
+	p.Start("transformer", 50)
+	if got, want := b.String(), "transformer: starting at step 0 of 1800; a line every 50 steps\n"; got != want {
+		t.Errorf("start line %q, want %q", got, want)
+	}
+}
+
 // TestProgressResume: after --resume the start line names the step, and
 // the ETA uses the rate since the first report (not the warm-up).
 func TestProgressResume(t *testing.T) {
