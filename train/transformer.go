@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -95,20 +96,23 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err != nil {
 		return res, inputErr(err)
 	}
+	// The tokenizer encodes the image folders and then decodes the sample
+	// inpaintings of every validation.
+	defer func() {
+		if cerr := tok.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	// Nothing is created until the inputs are checked: the run directory
 	// is checked, the tokens read or encoded in memory, and only then the
 	// run directory set up and the encoded tokens written into it.
 	run := RunDir(opt.Out)
 	if err := run.Check(cfg, opt.Resume); err != nil {
-		tok.Close()
 		return res, inputErr(err)
 	}
 	trainMasks := TrainMasks{Gamma: gamma, MaskID: cfg.Model.MaskID(), Strokes: cfg.StrokeMasks,
 		Res: int(tok.Cfg.Resolution), Grid: int(tok.Cfg.Grid)}
 	trainTok, valTok, writeTokens, err := transformerTokens(ctx, cfg, run, tok, opt)
-	if cerr := tok.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return res, err
 	}
@@ -167,6 +171,14 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	// Validation masks are drawn once, from their own seed, so every
 	// validation pass scores the same task.
 	val := newTransformerValidation(valTok, cfg, gamma, opt.ValImages)
+	// Sample inpaintings need the full logits, which the replicated graph
+	// does not build.
+	var samples *inpaintSamples
+	if g.Logits.Op == nil {
+		logf(opt.Log, "no sample inpaintings in data-parallel training\n")
+	} else if samples, err = newInpaintSamples(tok, valTok, val.n, cfg, opt.Log); err != nil {
+		return res, err
+	}
 
 	prog := NewProgress(opt.Log, st.Step, cfg.Steps)
 	prog.Start("transformer", opt.LogEvery)
@@ -181,6 +193,15 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 		fmt.Fprintf(opt.Log, "validation at step %d: loss %.4f masked-token accuracy %.4f\n", st.Step, loss, acc)
 		if err := rs.scalars("val/", map[string]float64{"loss": loss, "accuracy": acc}); err != nil {
 			return err
+		}
+		if samples != nil {
+			grid, err := samples.render(sess, g)
+			if err != nil {
+				return err
+			}
+			if err := rs.events.Images(st.Step, SampleTag, []*image.RGBA{grid}); err != nil {
+				return err
+			}
 		}
 		_, err = rs.offerBest(loss, it.State())
 		return err
