@@ -14,8 +14,9 @@ package main
 // (getenv finds nothing and a setenv is undone by libc's own initialiser),
 // so the function reads envp itself and, when TF_CPP_MIN_LOG_LEVEL is not
 // the level this run wants, executes the program again (/proc/self/exe,
-// the same arguments) with it set: no library has been initialised yet, so
-// that costs only the loader's relocations (tens of milliseconds), once.
+// the same arguments) with it set. No library has been initialised yet, so
+// that costs the exec and the loader's relocations once more (about 0.1 s
+// of CPU; the shell can avoid it with TF_CPP_MIN_LOG_LEVEL=2 exported).
 // The process that runs then, unless --tf-log was given, points its
 // standard error at an in-memory file while the libraries initialise; a
 // constructor of the executable (run after every library's initialiser)
