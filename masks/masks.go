@@ -3,6 +3,8 @@ package masks
 import (
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -120,6 +122,20 @@ func Image(m *inpaint.Mask) *image.Gray {
 		}
 	}
 	return img
+}
+
+// Masked returns img with the hole pixels of m grey (128, 128, 128), as the
+// lab's masked_image files show an input: an m.W×m.H image, read from img's
+// bounds' origin.
+func Masked(img image.Image, m *inpaint.Mask) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, m.W, m.H))
+	draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
+	for i, h := range m.Hole {
+		if h {
+			out.SetRGBA(i%m.W, i/m.W, color.RGBA{128, 128, 128, 255})
+		}
+	}
+	return out
 }
 
 // Fraction returns the fraction of hole pixels of m.

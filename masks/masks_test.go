@@ -182,3 +182,29 @@ func TestWriteDirLabFormat(t *testing.T) {
 		t.Error("malformed mask written")
 	}
 }
+
+// TestMasked: hole pixels are the lab's grey, the others are the input's,
+// read from the input's bounds' origin.
+func TestMasked(t *testing.T) {
+	img := image.NewRGBA(image.Rect(5, 7, 8, 9)) // 3x2, not at the origin
+	for i := range img.Pix {
+		img.Pix[i] = uint8(10 + i)
+	}
+	m := inpaint.NewMask(3, 2)
+	m.Hole[1], m.Hole[5] = true, true
+	out := Masked(img, m)
+	if out.Bounds() != image.Rect(0, 0, 3, 2) {
+		t.Fatalf("bounds %v", out.Bounds())
+	}
+	for p := 0; p < 6; p++ {
+		x, y := p%3, p/3
+		got, in := out.RGBAAt(x, y), img.RGBAAt(5+x, 7+y)
+		want := in
+		if m.Hole[p] {
+			want.R, want.G, want.B, want.A = 128, 128, 128, 255
+		}
+		if got != want {
+			t.Errorf("pixel (%d,%d) = %v, want %v", x, y, got, want)
+		}
+	}
+}

@@ -1,8 +1,9 @@
 """Reads a TensorBoard event file with TF Python and prints its summaries as JSON.
 
-Used by tfmodel/summary_test.go to check that Go-written events are what TensorBoard reads.
+Used by tfmodel/summary_test.go and train/samples_test.go to check that Go-written events are what TensorBoard reads.
 Usage: python scripts/events_read.py EVENT_FILE
 """
+import base64
 import json
 import sys
 
@@ -21,5 +22,6 @@ for ev in tf.compat.v1.train.summary_iterator(sys.argv[1]):
         elif kind == "image":
             rec["width"], rec["height"] = v.image.width, v.image.height
             rec["png"] = v.image.encoded_image_string[:8] == b"\x89PNG\r\n\x1a\n"
+            rec["encoded"] = base64.b64encode(v.image.encoded_image_string).decode("ascii")
         out.append(rec)
 print(json.dumps(out))

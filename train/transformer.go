@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -63,6 +64,13 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err := t.checkConfig(); err != nil {
 		return t.res, err
 	}
+	// The tokenizer (loaded by readInputs) encodes the image folders and
+	// then decodes the sample inpaintings of every validation.
+	defer func() {
+		if cerr := t.closeTokenizer(); err == nil {
+			err = cerr
+		}
+	}()
 	if err := t.readInputs(ctx); err != nil {
 		return t.res, err
 	}
@@ -102,6 +110,7 @@ type transformerRun struct {
 	sched    tfmodel.Schedule
 	initCkpt string // the --init-from checkpoint ("": none, or not yet resolved)
 	masks    TrainMasks
+	tok      *pipeline.Tokenizer // open for the whole run (closeTokenizer)
 	// trainTok and valTok are the tokens; writeTokens saves the ones encoded
 	// here into the run directory once it exists.
 	trainTok, valTok *dataset.TokenCache
@@ -112,7 +121,8 @@ type transformerRun struct {
 	rs      *runSession
 	it      *dataset.TokenIterator
 	val     *transformerValidation
-	dropout *tf.Tensor // the dropout rate, fed to every step
+	samples *inpaintSamples // nil: none logged
+	dropout *tf.Tensor      // the dropout rate, fed to every step
 
 	res TransformerResult
 }
@@ -145,8 +155,9 @@ func (t *transformerRun) checkConfig() (err error) {
 }
 
 // readInputs resolves the warm-start checkpoint (a new run) and the
-// tokenizer, checks the run directory and reads or encodes the tokens in
-// memory. Nothing is created: a bad path or input leaves nothing behind.
+// tokenizer (kept open in t.tok), checks the run directory and reads or
+// encodes the tokens in memory. Nothing is created: a bad path or input
+// leaves nothing behind.
 func (t *transformerRun) readInputs(ctx context.Context) (err error) {
 	cfg, opt := t.cfg, t.opt
 	if cfg.InitFrom != "" && !opt.Resume {
@@ -158,17 +169,13 @@ func (t *transformerRun) readInputs(ctx context.Context) (err error) {
 	if err != nil {
 		return inputErr(err)
 	}
+	t.tok = tok
 	if err := t.run.Check(cfg, opt.Resume); err != nil {
-		tok.Close()
 		return inputErr(err)
 	}
 	t.masks = TrainMasks{Gamma: t.gamma, MaskID: cfg.Model.MaskID(), Strokes: cfg.StrokeMasks,
 		Res: int(tok.Cfg.Resolution), Grid: int(tok.Cfg.Grid)}
-	t.trainTok, t.valTok, t.writeTokens, err = transformerTokens(ctx, cfg, t.run, tok, opt)
-	if cerr := tok.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if t.trainTok, t.valTok, t.writeTokens, err = transformerTokens(ctx, cfg, t.run, tok, opt); err != nil {
 		return err
 	}
 	n := int(cfg.Model.Positions)
@@ -179,6 +186,14 @@ func (t *transformerRun) readInputs(ctx context.Context) (err error) {
 		}
 	}
 	return nil
+}
+
+// closeTokenizer closes the tokenizer when readInputs loaded it.
+func (t *transformerRun) closeTokenizer() error {
+	if t.tok == nil {
+		return nil
+	}
+	return t.tok.Close()
 }
 
 // pipelineOptions are the options the tokenizer and the warm-start
@@ -212,7 +227,8 @@ func (t *transformerRun) openSession() (err error) {
 }
 
 // start loads the warm-start weights into a run starting at step 0, puts
-// the data iterator at the run's position and draws the validation masks.
+// the data iterator at the run's position, draws the validation masks and
+// prepares the sample inpaintings.
 func (t *transformerRun) start() error {
 	if t.cfg.InitFrom != "" && !t.rs.resumed && t.initCkpt == "" {
 		// --resume of a warm-started run killed before its first
@@ -239,7 +255,19 @@ func (t *transformerRun) start() error {
 	// validation pass scores the same task.
 	t.val = newTransformerValidation(t.valTok, t.cfg, t.gamma, t.opt.ValImages)
 	t.dropout, _ = tf.NewTensor(float32(t.cfg.Model.Dropout))
-	return nil
+	return t.startSamples()
+}
+
+// startSamples prepares the sample inpaintings every validation logs (see
+// newInpaintSamples). They need the full logits, which the replicated
+// graph does not build: data-parallel runs log none and say so.
+func (t *transformerRun) startSamples() (err error) {
+	if t.g.Logits.Op == nil {
+		logf(t.opt.Log, "no sample inpaintings in data-parallel training\n")
+		return nil
+	}
+	t.samples, err = newInpaintSamples(t.tok, t.valTok, t.val.n, t.cfg, t.opt.Log)
+	return err
 }
 
 // step masks the next batch (drawing from the run's random stream) and
@@ -273,8 +301,8 @@ func (t *transformerRun) step() (stepped, error) {
 	return stepped{images: b.N, loss: loss, metrics: metrics}, nil
 }
 
-// validate scores the validation set, logs the scores and keeps the best
-// checkpoint.
+// validate scores the validation set, logs the scores and the sample
+// inpaintings and keeps the best checkpoint.
 func (t *transformerRun) validate() error {
 	loss, acc, err := t.val.run(t.rs.sess, t.g, t.cfg.Batch)
 	if err != nil {
@@ -285,8 +313,24 @@ func (t *transformerRun) validate() error {
 	if err := t.rs.scalars("val/", map[string]float64{"loss": loss, "accuracy": acc}); err != nil {
 		return err
 	}
+	if err := t.logSamples(); err != nil {
+		return err
+	}
 	_, err = t.rs.offerBest(loss, t.it.State())
 	return err
+}
+
+// logSamples inpaints the samples with the model as it is now and logs
+// the picture under SampleTag (nothing when the run has no samples).
+func (t *transformerRun) logSamples() error {
+	if t.samples == nil {
+		return nil
+	}
+	grid, err := t.samples.render(t.rs.sess, t.g)
+	if err != nil {
+		return err
+	}
+	return t.rs.events.Images(t.rs.st.Step, SampleTag, []*image.RGBA{grid})
 }
 
 // save writes a step checkpoint.

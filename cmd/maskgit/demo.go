@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/maskgit-go/maskgit/fid/imageio"
-	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/masks"
 	"github.com/maskgit-go/maskgit/pipeline"
 )
@@ -130,20 +129,6 @@ func drawScaled(dst *image.RGBA, o image.Point, src image.Image, scale int) {
 	}
 }
 
-// holesGrey returns img with its hole pixels set to (128,128,128), as the
-// lab's masked_image files show them.
-func holesGrey(img image.Image, m *inpaint.Mask) *image.RGBA {
-	b := img.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(out, out.Bounds(), img, b.Min, draw.Src)
-	for i, h := range m.Hole {
-		if h {
-			out.SetRGBA(i%m.W, i/m.W, color.RGBA{128, 128, 128, 255})
-		}
-	}
-	return out
-}
-
 // composeDemo draws the demo grid of jobs and their outputs.
 func composeDemo(jobs []pipeline.Job, outs []pipeline.Output, res, scale, pad int) *image.RGBA {
 	l := demoLayout{res: res, scale: scale, pad: pad}
@@ -155,7 +140,7 @@ func composeDemo(jobs []pipeline.Job, outs []pipeline.Output, res, scale, pad in
 	grid := image.NewRGBA(l.size(len(jobs)))
 	draw.Draw(grid, grid.Bounds(), &image.Uniform{color.RGBA{48, 48, 48, 255}}, image.Point{}, draw.Src) // dark: the white of the masks stands out
 	for i, j := range jobs {
-		drawScaled(grid, l.cellOrigin(i, 0), holesGrey(j.Image, j.Mask), scale)
+		drawScaled(grid, l.cellOrigin(i, 0), masks.Masked(j.Image, j.Mask), scale)
 		drawScaled(grid, l.cellOrigin(i, 1), masks.Image(j.Mask), scale)
 		drawScaled(grid, l.cellOrigin(i, 2), outs[i].Image, scale)
 		if outs[i].StepStrip != nil {

@@ -5,8 +5,9 @@
 //	maskgit <command> [flags] [--tf-log]
 //
 // TensorFlow's own INFO and WARNING lines are hidden unless --tf-log is
-// given: the command runs in a child process with TF_CPP_MIN_LOG_LEVEL=2
-// (a value of 3 is kept) and its standard error filtered (tflog.go).
+// given: the process runs with TF_CPP_MIN_LOG_LEVEL=2 (a value of 3 is
+// kept; 0 with --tf-log), set before libtensorflow is initialised, and the
+// lines TensorFlow logs while it is initialised are filtered (tflog.go).
 //
 // Exit status: 0 on success, 2 for bad usage or bad input (a clear message
 // names the file and the problem), 1 for other failures.
@@ -71,13 +72,12 @@ func commands() []command {
 
 func main() {
 	// TensorFlow's INFO and WARNING lines (CPU features, MLIR passes) are
-	// noise for a command-line tool: hidden unless --tf-log (see quietTF).
-	args, code, ok := quietTF(os.Args[1:])
-	if !ok {
-		os.Exit(code)
-	}
+	// noise for a command-line tool: hidden unless --tf-log, by C code that
+	// ran before libtensorflow was initialised (tflog.go). What else the
+	// libraries wrote while they were initialised is shown here.
+	replayTFLoadLog(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code = run(ctx, args, os.Stdout, os.Stderr)
+	code := run(ctx, stripTFLog(os.Args[1:]), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

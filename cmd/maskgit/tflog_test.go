@@ -6,26 +6,47 @@ import (
 	"testing"
 )
 
-func TestTFLogPlan(t *testing.T) {
+// TestTFLogLevel checks the preinit function's choice of
+// TF_CPP_MIN_LOG_LEVEL (the C code itself, through tfLogLevel).
+func TestTFLogLevel(t *testing.T) {
 	cases := []struct {
 		args    []string
 		cur     string
 		present bool
-		rest    []string
-		show    bool
 		level   string
 	}{
-		{[]string{"version"}, "", false, []string{"version"}, false, "2"},
-		{[]string{"version"}, "1", true, []string{"version"}, false, "2"},
-		{[]string{"version"}, "3", true, []string{"version"}, false, "3"},
-		{[]string{"version"}, "junk", true, []string{"version"}, false, "2"},
-		{[]string{"inpaint", "--tf-log", "--model", "m"}, "2", true, []string{"inpaint", "--model", "m"}, true, "0"},
-		{[]string{"--tf-log", "version"}, "", false, []string{"version"}, true, "0"},
+		{[]string{"maskgit", "version"}, "", false, "2"},
+		{[]string{"maskgit", "version"}, "", true, "2"},
+		{[]string{"maskgit", "version"}, "0", true, "2"},
+		{[]string{"maskgit", "version"}, "1", true, "2"},
+		{[]string{"maskgit", "version"}, "2", true, "2"},
+		{[]string{"maskgit", "version"}, "3", true, "3"},
+		{[]string{"maskgit", "version"}, "junk", true, "2"},
+		{[]string{"maskgit", "version"}, "3x", true, "2"},
+		{[]string{"maskgit", "inpaint", "--tf-log", "--model", "m"}, "2", true, "0"},
+		{[]string{"maskgit", "--tf-log", "version"}, "", false, "0"},
+		{[]string{"maskgit", "version", "--tf-log"}, "3", true, "0"},
+		{[]string{"--tf-log", "version"}, "", false, "2"}, // argv[0] is the program, not a flag
+		{[]string{"maskgit", "--tf-logs"}, "", false, "2"},
+		{nil, "", false, "2"},
 	}
 	for _, c := range cases {
-		rest, show, level := tfLogPlan(c.args, c.cur, c.present)
-		if !reflect.DeepEqual(rest, c.rest) || show != c.show || level != c.level {
-			t.Errorf("tfLogPlan(%q, %q, %v) = %q, %v, %q; want %q, %v, %q", c.args, c.cur, c.present, rest, show, level, c.rest, c.show, c.level)
+		if got := tfLogLevel(c.args, c.cur, c.present); got != c.level {
+			t.Errorf("tfLogLevel(%q, %q, %v) = %q, want %q", c.args, c.cur, c.present, got, c.level)
+		}
+	}
+}
+
+func TestStripTFLog(t *testing.T) {
+	cases := []struct{ args, rest []string }{
+		{[]string{"version"}, []string{"version"}},
+		{[]string{"inpaint", "--tf-log", "--model", "m"}, []string{"inpaint", "--model", "m"}},
+		{[]string{"--tf-log", "version", "--tf-log"}, []string{"version"}},
+		{[]string{"--tf-log"}, nil},
+	}
+	for _, c := range cases {
+		if got := stripTFLog(c.args); !reflect.DeepEqual(got, c.rest) {
+			t.Errorf("stripTFLog(%q) = %q, want %q", c.args, got, c.rest)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/maskgit-go/maskgit/train"
 )
 
 // trainFolders writes small 64x64 train and val folders.
@@ -46,6 +48,14 @@ func TestTrainCommands(t *testing.T) {
 		"--train-dir", trainDir, "--val-dir", valDir, "--threads", "1")
 	if code != 0 || !strings.Contains(stdout, "transformer: 2 steps") {
 		t.Fatalf("train: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// Its events hold the sample inpaintings (their content: train's tests).
+	ev, _ := filepath.Glob(filepath.Join(tr, "events", "events.out.tfevents.*"))
+	if len(ev) != 1 {
+		t.Fatalf("train: event files %v", ev)
+	}
+	if b, err := os.ReadFile(ev[0]); err != nil || !strings.Contains(string(b), train.SampleTag) {
+		t.Errorf("train: no %s in %s (%v)", train.SampleTag, ev[0], err)
 	}
 	// Resuming with a different config is refused with the difference named.
 	code, _, stderr = runCLI(t, "train", "--preset", "tiny", "--steps", "4", "--batch", "2", "--tokenizer", tok, "--out", tr,
