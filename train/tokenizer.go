@@ -72,14 +72,14 @@ type TokenizerResult struct {
 // TrainTokenizer trains (or, with opt.Resume, continues) a tokenizer run.
 // Cancelling ctx saves a checkpoint and returns ctx.Err().
 func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (res TokenizerResult, err error) {
-	if opt.Replicas != nil {
-		return res, inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
-	}
 	if err := cfg.Model.Validate(); err != nil {
 		return res, inputErr(err)
 	}
 	if cfg.Batch <= 0 || cfg.Steps <= 0 {
 		return res, inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
+	}
+	if err := opt.Replicas.checkBatch(cfg.Batch); err != nil {
+		return res, inputErr(err)
 	}
 	sched, err := cfg.LR.Build(cfg.Steps)
 	if err != nil {
@@ -113,7 +113,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err := run.Init(cfg, opt.Resume); err != nil {
 		return res, inputErr(err)
 	}
-	g, err := vqvae.BuildTrain(cfg.Model, cfg.Train, int64(cfg.Seed), opt.Device)
+	g, err := buildTokenizerTrain(cfg, opt)
 	if err != nil {
 		return res, err
 	}
@@ -197,7 +197,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 		}
 		out, err := sess.Run(feeds, fetches, targets)
 		if err != nil {
-			return res, fmt.Errorf("step %d: %w", st.Step, err)
+			return res, fmt.Errorf("step %d: %w", st.Step, opt.Replicas.explain(err))
 		}
 		loss := float64(out[0].Value().(float32))
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -219,6 +219,9 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 			}
 		}
 		st.Step++
+		if opt.StepHook != nil {
+			opt.StepHook(st.Step, loss)
+		}
 		imagesSinceLog += int64(b.N)
 		if opt.LogEvery > 0 && (st.Step%opt.LogEvery == 0 || st.Step == cfg.Steps) {
 			m := map[string]float64{
@@ -269,7 +272,7 @@ func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *datase
 		if err := x.Reshape(b.Shape()); err != nil {
 			return 0, 0, 0, nil, err
 		}
-		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, []tf.Output{g.L2, g.PSNR, g.IDs, g.Recon}, nil)
+		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, []tf.Output{g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon}, nil)
 		if err != nil {
 			return 0, 0, 0, nil, fmt.Errorf("validation: %w", err)
 		}

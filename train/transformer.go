@@ -80,8 +80,8 @@ func TrainTransformer(ctx context.Context, cfg TransformerConfig, opt RunOptions
 	if err := checkDevice(opt); err != nil {
 		return res, inputErr(err)
 	}
-	if opt.Replicas != nil && cfg.Batch < len(opt.Replicas.Devices) {
-		return res, inputErr(fmt.Errorf("batch %d, %d replicas: %w", cfg.Batch, len(opt.Replicas.Devices), ErrReplicaBatch))
+	if err := opt.Replicas.checkBatch(cfg.Batch); err != nil {
+		return res, inputErr(err)
 	}
 	// The warm-start checkpoint and the tokenizer must resolve before the
 	// run directory is created, so a bad path leaves nothing behind.
