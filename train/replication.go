@@ -112,6 +112,15 @@ func (r *Replication) checkDevices(sess *tfmodel.Session) error {
 // ErrReplicaBatch is returned when the batch is smaller than the replicas.
 var ErrReplicaBatch = errors.New("the batch has fewer images than there are replicas")
 
+// checkBatch returns ErrReplicaBatch when a training batch of batch images
+// cannot give every replica at least one; r may be nil.
+func (r *Replication) checkBatch(batch int) error {
+	if r != nil && batch < len(r.Devices) {
+		return fmt.Errorf("batch %d, %d replicas: %w", batch, len(r.Devices), ErrReplicaBatch)
+	}
+	return nil
+}
+
 // closeTimeout bounds closing a cluster session: TensorFlow's master keeps
 // trying to clean up the graphs of a task that died.
 const closeTimeout = 10 * time.Second

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
 	"github.com/maskgit-go/maskgit/tfmodel"
 	"github.com/maskgit-go/maskgit/tfmodel/cluster"
 	"github.com/maskgit-go/maskgit/tfmodel/replicate"
@@ -158,7 +160,9 @@ func startCluster(t *testing.T, n int, timeout time.Duration) (*Replication, []*
 	return &Replication{Devices: devs, Target: srv.Target(), Cluster: &sp, Timeout: timeout}, ws
 }
 
-func finalVars(t *testing.T, run string) map[string][]float32 {
+// finalVars returns the float variables of the latest checkpoint of run
+// whose names start with one of prefixes (every one without prefixes).
+func finalVars(t *testing.T, run string, prefixes ...string) map[string][]float32 {
 	t.Helper()
 	prefix, err := tfmodel.LatestCheckpoint(RunDir(run).CkptDir())
 	if err != nil {
@@ -175,20 +179,30 @@ func finalVars(t *testing.T, run string) map[string][]float32 {
 	}
 	out := map[string][]float32{}
 	for _, ct := range ts {
-		if !strings.HasPrefix(ct.Name, "transformer/") {
+		keep := len(prefixes) == 0
+		for _, p := range prefixes {
+			keep = keep || strings.HasPrefix(ct.Name, p)
+		}
+		if !keep {
 			continue
 		}
 		x, err := r.Tensor(ct.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if x.DataType() != tf.Float {
+			continue
+		}
 		out[ct.Name] = flat32(x.Value())
 	}
 	return out
 }
 
+// flat32 flattens a float32 tensor value of rank 0 to 4.
 func flat32(x interface{}) []float32 {
 	switch v := x.(type) {
+	case float32:
+		return []float32{v}
 	case []float32:
 		return v
 	case [][]float32:
@@ -197,8 +211,20 @@ func flat32(x interface{}) []float32 {
 			o = append(o, r...)
 		}
 		return o
+	case [][][]float32:
+		var o []float32
+		for _, r := range v {
+			o = append(o, flat32(r)...)
+		}
+		return o
+	case [][][][]float32:
+		var o []float32
+		for _, r := range v {
+			o = append(o, flat32(r)...)
+		}
+		return o
 	}
-	return nil
+	panic(fmt.Sprintf("flat32: %T", x))
 }
 
 // TestClusterMatchesSingle: the chief and two worker processes on loopback
@@ -239,7 +265,7 @@ func TestClusterMatchesSingle(t *testing.T) {
 	if math.Abs(sres.ValLoss-dres.ValLoss) > 1e-5*math.Abs(sres.ValLoss) {
 		t.Errorf("validation loss %v single, %v on the cluster", sres.ValLoss, dres.ValLoss)
 	}
-	va, vb := finalVars(t, filepath.Join(dir, "single")), finalVars(t, filepath.Join(dir, "cluster"))
+	va, vb := finalVars(t, filepath.Join(dir, "single"), "transformer/"), finalVars(t, filepath.Join(dir, "cluster"), "transformer/")
 	if len(va) == 0 || len(va) != len(vb) {
 		t.Fatalf("%d and %d variables", len(va), len(vb))
 	}

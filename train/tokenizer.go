@@ -54,8 +54,7 @@ type RunOptions struct {
 	Log    io.Writer
 	// Replication (see Replication): nil trains on Device alone.
 	Replicas *Replication
-	// StepHook, if set, is called after every training step of a
-	// transformer run (TrainTokenizer does not call it) with the step
+	// StepHook, if set, is called after every training step with the step
 	// number (1-based) and the training loss of that step.
 	StepHook func(step int64, loss float64)
 }
@@ -95,8 +94,7 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err := t.start(); err != nil {
 		return t.res, err
 	}
-	// The tokenizer's loop has no step hook: opt.StepHook is not called.
-	stopped, err := t.rs.loop(ctx, opt, "tokenizer", cfg.Steps, t, nil)
+	stopped, err := t.rs.loop(ctx, opt, "tokenizer", cfg.Steps, t, opt.StepHook)
 	if stopped || err == nil {
 		t.res.Step, t.res.BestStep = t.rs.st.Step, t.rs.st.BestStep
 	}
@@ -128,14 +126,14 @@ type tokenizerRun struct {
 // checkConfig checks the run's settings and device before anything is read.
 func (t *tokenizerRun) checkConfig() (err error) {
 	cfg, opt := t.cfg, t.opt
-	if opt.Replicas != nil {
-		return inputErr(fmt.Errorf("data-parallel training (--cluster or several --device) is not implemented for the tokenizer yet; train it on one device"))
-	}
 	if err := cfg.Model.Validate(); err != nil {
 		return inputErr(err)
 	}
 	if cfg.Batch <= 0 || cfg.Steps <= 0 {
 		return inputErr(fmt.Errorf("batch (%d) and steps (%d) must be positive", cfg.Batch, cfg.Steps))
+	}
+	if err := opt.Replicas.checkBatch(cfg.Batch); err != nil {
+		return inputErr(err)
 	}
 	if t.sched, err = cfg.LR.Build(cfg.Steps); err != nil {
 		return inputErr(err)
@@ -171,10 +169,11 @@ func (t *tokenizerRun) readImages() (err error) {
 	return nil
 }
 
-// openSession builds the training graph and opens the run's session on it
-// (see openRunSession).
+// openSession builds the training graph (replicated when opt.Replicas is
+// set, see buildTokenizerTrain) and opens the run's session on it (see
+// openRunSession).
 func (t *tokenizerRun) openSession() (err error) {
-	if t.g, err = vqvae.BuildTrain(t.cfg.Model, t.cfg.Train, int64(t.cfg.Seed), t.opt.Device); err != nil {
+	if t.g, err = buildTokenizerTrain(t.cfg, t.opt); err != nil {
 		return err
 	}
 	t.rs, err = openRunSession(t.run, t.g.Graph, t.g.Init, t.g.Saver, t.cfg.Seed, t.opt)
@@ -220,7 +219,7 @@ func (t *tokenizerRun) step() (stepped, error) {
 	}
 	out, err := t.rs.sess.Run(feeds, fetches, targets)
 	if err != nil {
-		return stepped{}, fmt.Errorf("step %d: %w", step, err)
+		return stepped{}, fmt.Errorf("step %d: %w", step, t.opt.Replicas.explain(err))
 	}
 	loss := f32(out[0])
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -341,7 +340,7 @@ func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *datase
 		if err := x.Reshape(b.Shape()); err != nil {
 			return 0, 0, 0, nil, err
 		}
-		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, []tf.Output{g.L2, g.PSNR, g.IDs, g.Recon}, nil)
+		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, []tf.Output{g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon}, nil)
 		if err != nil {
 			return 0, 0, 0, nil, fmt.Errorf("validation: %w", err)
 		}

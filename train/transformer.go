@@ -148,8 +148,8 @@ func (t *transformerRun) checkConfig() (err error) {
 	if err := checkDevice(opt); err != nil {
 		return inputErr(err)
 	}
-	if opt.Replicas != nil && cfg.Batch < len(opt.Replicas.Devices) {
-		return inputErr(fmt.Errorf("batch %d, %d replicas: %w", cfg.Batch, len(opt.Replicas.Devices), ErrReplicaBatch))
+	if err := opt.Replicas.checkBatch(cfg.Batch); err != nil {
+		return inputErr(err)
 	}
 	return nil
 }

@@ -84,3 +84,18 @@ func TestTrainCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainTokenizerDevices trains the tiny tokenizer with one
+// data-parallel replica on each of two CPU devices.
+func TestTrainTokenizerDevices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tiny tokenizer")
+	}
+	trainDir, valDir := trainFolders(t)
+	tok := filepath.Join(t.TempDir(), "tok")
+	code, stdout, stderr := runCLI(t, "train-tokenizer", "--preset", "tiny", "--steps", "2", "--batch", "3", "--out", tok,
+		"--train-dir", trainDir, "--val-dir", valDir, "--log-every", "1", "--threads", "1", "--device", "cpu:0,cpu:1", "--disc", "--disc-start", "1")
+	if code != 0 || !strings.Contains(stdout, "tokenizer: 2 steps") || !strings.Contains(stdout, "step 2/2") {
+		t.Fatalf("train-tokenizer --device cpu:0,cpu:1: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

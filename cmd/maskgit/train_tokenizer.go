@@ -35,7 +35,7 @@ func (r *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&r.valImages, "val-images", 0, "validate on the first N images of the validation folder (0: all)")
 	fs.IntVar(&r.threads, "threads", 0, "TensorFlow intra-op threads (0: all cores)")
 	fs.StringVar(&r.device, "device", "cpu", "where to run: cpu or gpu:N; a list (cpu:0,cpu:1 or gpu:0,gpu:1) trains one data-parallel replica on each; with --cluster, cpu or gpu for every task")
-	fs.StringVar(&r.cluster, "cluster", "", "data-parallel training on a TensorFlow cluster host0:port0,host1:port1,… (this machine is task 0; the others run `maskgit worker`)")
+	fs.StringVar(&r.cluster, "cluster", "", "data-parallel training on a TensorFlow cluster host0:port0,host1:port1,… (this machine is task 0; the others run `maskgit worker`; see docs/distributed.md)")
 	fs.IntVar(&r.task, "task", -1, "this machine's task in --cluster: 0 (the chief)")
 	fs.DurationVar(&r.stepTimeout, "step-timeout", 5*time.Minute, "with --cluster: a step (or checkpoint) that takes longer fails, e.g. when a worker died")
 	fs.BoolVar(&r.skipBad, "skip-bad", false, "skip unreadable images (and report how many) instead of failing")
@@ -120,7 +120,7 @@ func defaultDataDir(split string) string {
 func trainTokenizerCommand() command {
 	return command{
 		name:    "train-tokenizer",
-		summary: "train the VQ tokenizer (stage 1) on an image folder",
+		summary: "train the VQ tokenizer (stage 1) on an image folder (data-parallel with --device cpu:0,cpu:1 or --cluster)",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
 			var rf runFlags
 			var sf scheduleFlags
@@ -128,7 +128,7 @@ func trainTokenizerCommand() command {
 			sf.register(fs)
 			trainDir := fs.String("train-dir", defaultDataDir("train"), "training images (PNG/JPEG, recursive)")
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images")
-			disc := fs.Bool("disc", false, "add the patch discriminator (hinge loss)")
+			disc := fs.Bool("disc", false, "add the patch discriminator (hinge loss; with --cluster or a --device list it is replicated like the tokenizer)")
 			discStart := fs.Int64("disc-start", -1, "step at which the discriminator loss switches on (-1: the preset's)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {

@@ -18,7 +18,7 @@ import (
 func trainCommand() command {
 	return command{
 		name:    "train",
-		summary: "train the transformer (stage 2) by masked visual token modelling",
+		summary: "train the transformer (stage 2) by masked visual token modelling (data-parallel with --device cpu:0,cpu:1 or --cluster)",
 		flags: func(fs *pflag.FlagSet) func(context.Context, *cliEnv, []string) error {
 			var rf runFlags
 			var sf scheduleFlags

@@ -46,21 +46,10 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 
 	// Shares: k−1 of ⌊B/k⌋ rows, the rest to the last replica.
 	ss := s.SubScope("split")
-	bsz := op.StridedSlice(ss.SubScope("b"), op.Shape(ss, g.Input, op.ShapeOutType(tf.Int32)),
-		op.Const(ss.SubScope("b0"), []int32{0}), op.Const(ss.SubScope("b1"), []int32{1}), op.Const(ss.SubScope("b2"), []int32{1}),
-		op.StridedSliceShrinkAxisMask(1))
-	base := op.FloorDiv(ss.SubScope("base"), bsz, op.Const(ss.SubScope("k"), int32(k)))
-	last := op.Sub(ss.SubScope("last"), bsz, op.Mul(ss.SubScope("rest"), base, op.Const(ss.SubScope("k1"), int32(k-1))))
-	sizes := make([]tf.Output, k)
-	for i := range sizes {
-		sizes[i] = base
-	}
-	sizes[k-1] = last
-	sz := op.Pack(ss.SubScope("sizes"), sizes)
-	axis := op.Const(ss.SubScope("axis"), int32(0))
-	inputs := op.SplitV(ss.SubScope("input"), g.Input, sz, axis, int64(k))
-	targets := op.SplitV(ss.SubScope("target"), g.Target, sz, axis, int64(k))
-	weights := op.SplitV(ss.SubScope("weight"), g.Weight, sz, axis, int64(k))
+	shares := replicate.NewShares(ss, g.Input, k)
+	inputs := shares.Split(ss.SubScope("input"), g.Input)
+	targets := shares.Split(ss.SubScope("target"), g.Target)
+	weights := shares.Split(ss.SubScope("weight"), g.Weight)
 	if s.Err() != nil {
 		return nil, s.Err()
 	}
@@ -77,13 +66,12 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 	l0, a0 := replicaLoss(s, vs, cfg, tc, inputs[0], targets[0], weights[0], g.Rate, g.Seed)
 	c0 := shareW(0)
 	vars := vs.Trainable()
-	xs := make([]tf.Output, len(vars))
-	for i, v := range vars {
-		xs[i] = v.Value
+	if s.Err() != nil {
+		return nil, fmt.Errorf("transformer replicated training graph: %w", s.Err())
 	}
-	grads0 := op.Gradients(root.SubScope("replica_0_gradients"), []tf.Output{l0}, xs, op.Div(s.SubScope("dy_0"), c0, wsum))
-	if root.Err() != nil {
-		return nil, root.Err()
+	grads0, err := replicate.Gradients(root.SubScope("replica_0_gradients"), l0, vars, op.Div(s.SubScope("dy_0"), c0, wsum))
+	if err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
 	}
 	wlosses := []tf.Output{op.Mul(s.SubScope("wloss_0"), l0, c0)}
 	whits := []tf.Output{op.Mul(s.SubScope("whit_0"), a0, c0)}
@@ -95,7 +83,7 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 		out, err := importReplica(graph, cfg, tc, seed, vs, fmt.Sprintf("replica_%d", i), devices[i], map[string]tf.Output{
 			"input": inputs[i], "target": targets[i], "weight": weights[i], "rate": g.Rate, "seed": seedI,
 			"dy": op.Div(s.SubScope(fmt.Sprintf("dy_%d", i)), ci, wsum),
-		}, len(vars))
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -104,21 +92,13 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 		gradSets = append(gradSets, out[2:])
 	}
 
-	g.Loss = op.Div(ls.SubScope("loss"), sum(ls.SubScope("wloss"), wlosses), wsum)
-	g.Accuracy = op.Div(ls.SubScope("accuracy"), sum(ls.SubScope("whit"), whits), wsum)
+	g.Loss = op.Div(ls.SubScope("loss"), replicate.Sum(ls.SubScope("wloss"), wlosses), wsum)
+	g.Accuracy = op.Div(ls.SubScope("accuracy"), replicate.Sum(ls.SubScope("whit"), whits), wsum)
 	// Replicas run without dropout in validation too: the same pass.
 	g.ValLoss, g.ValAccuracy = g.Loss, g.Accuracy
-	grads := make([]tf.Output, len(vars))
-	gs := s.SubScope("replica_sum")
-	for j, v := range vars {
-		parts := make([]tf.Output, k)
-		for i := range parts {
-			if gradSets[i][j].Op == nil {
-				return nil, fmt.Errorf("transformer: variable %q does not affect the loss (no gradient)", v.Name)
-			}
-			parts[i] = gradSets[i][j]
-		}
-		grads[j] = sum(gs.SubScope(fmt.Sprintf("g%d", j)), parts)
+	grads, err := replicate.SumGradients(s.SubScope("replica_sum"), gradSets)
+	if err != nil {
+		return nil, fmt.Errorf("transformer: %w", err)
 	}
 	if tc.ClipNorm > 0 {
 		grads, g.GradNorm = tfmodel.ClipByGlobalNorm(s.SubScope("optimizer_clip"), grads, tc.ClipNorm)
@@ -143,63 +123,29 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 	return g, nil
 }
 
-// sum adds xs (one tensor needs no op).
-func sum(s *op.Scope, xs []tf.Output) tf.Output {
-	if len(xs) == 1 {
-		return xs[0]
-	}
-	return op.AddN(s, xs)
-}
-
-// importReplica builds one replica (replicaLoss, gradients of its loss
-// with initial gradient dy) in a graph of its own and imports it into dst
-// under prefix on device, its inputs and variable reads mapped to dst's
-// tensors. It returns the loss, the accuracy and the gradients of the
-// trainable variables (nvars of them, in vs.Trainable order).
+// importReplica builds replica prefix (replicaLoss, the gradients of its
+// loss with initial gradient dy) in a graph of its own and imports it into
+// dst on device (replicate.ImportPass), its inputs and variable reads mapped
+// to the tensors of in and to the chief's variables vs. It returns the
+// loss, the accuracy and the gradients of the trainable variables (in
+// vs.Trainable order).
 func importReplica(dst *tf.Graph, cfg Config, tc TrainConfig, seed int64, vs *tfmodel.Store, prefix, device string,
-	in map[string]tf.Output, nvars int) ([]tf.Output, error) {
-	s := op.NewScope()
-	rvs := tfmodel.NewStore(seed, tf.Float)
-	n := cfg.Positions
-	ph := map[string]tf.Output{
-		"input":  op.Placeholder(s.SubScope("input"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n))),
-		"target": op.Placeholder(s.SubScope("target"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, n))),
-		"weight": op.Placeholder(s.SubScope("weight"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, n))),
-		"rate":   op.Placeholder(s.SubScope("rate"), tf.Float, op.PlaceholderShape(tf.ScalarShape())),
-		"seed":   op.Placeholder(s.SubScope("seed"), tf.Int64, op.PlaceholderShape(tf.MakeShape(2))),
-		"dy":     op.Placeholder(s.SubScope("dy"), tf.Float, op.PlaceholderShape(tf.ScalarShape())),
-	}
-	wl, wh := replicaLoss(s, rvs, cfg, tc, ph["input"], ph["target"], ph["weight"], ph["rate"], ph["seed"])
-	vars := rvs.Trainable()
-	if len(vars) != nvars {
-		return nil, fmt.Errorf("transformer: replica %s has %d trainable variables, the chief %d", prefix, len(vars), nvars)
-	}
-	xs := make([]tf.Output, len(vars))
-	for i, v := range vars {
-		xs[i] = v.Value
-	}
-	grads := op.Gradients(s.SubScope("gradients"), []tf.Output{wl}, xs, ph["dy"])
-	src, err := s.Finalize()
+	in map[string]tf.Output) ([]tf.Output, error) {
+	outs, err := replicate.ImportPass(dst, prefix, device, in, []*tfmodel.Store{vs},
+		func(s *op.Scope, ph map[string]tf.Output) ([]tf.Output, []*tfmodel.Store, error) {
+			rvs := tfmodel.NewStore(seed, tf.Float)
+			wl, wh := replicaLoss(s, rvs, cfg, tc, ph["input"], ph["target"], ph["weight"], ph["rate"], ph["seed"])
+			if s.Err() != nil {
+				return nil, nil, s.Err()
+			}
+			grads, err := replicate.Gradients(s.SubScope("gradients"), wl, rvs.Trainable(), ph["dy"])
+			if err != nil {
+				return nil, nil, err
+			}
+			return append([]tf.Output{wl, wh}, grads...), []*tfmodel.Store{rvs}, nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("transformer replica %s: %w", prefix, err)
+		return nil, fmt.Errorf("transformer: %w", err)
 	}
-	mapping := map[tf.Output]tf.Output{}
-	for name, p := range ph {
-		mapping[p] = in[name]
-	}
-	for _, v := range rvs.All() {
-		cv, ok := vs.Get(v.Name)
-		if !ok || cv.DType != v.DType || fmt.Sprint(cv.Shape) != fmt.Sprint(v.Shape) {
-			return nil, fmt.Errorf("transformer: replica %s variable %q %v has no match on the chief", prefix, v.Name, v.Shape)
-		}
-		mapping[v.Value] = cv.Value
-	}
-	outs := []tf.Output{wl, wh}
-	for i, gr := range grads {
-		if gr.Op == nil {
-			return nil, fmt.Errorf("transformer: variable %q does not affect the loss (no gradient)", vars[i].Name)
-		}
-		outs = append(outs, gr)
-	}
-	return replicate.Import(dst, src, prefix, device, mapping, outs)
+	return outs, nil
 }

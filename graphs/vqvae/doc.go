@@ -5,5 +5,7 @@
 //
 // The quantizer uses the straight-through estimator z + stop_gradient(q − z),
 // a codebook loss and a β-weighted commitment loss; dead codes are
-// re-initialised from recent encodings by the trainer.
+// re-initialised from recent encodings by the trainer. BuildTrain builds the
+// training graph on one device, BuildReplicatedTrain one replica of the same
+// pass per device (data-parallel, in-graph replication).
 package vqvae

@@ -117,16 +117,23 @@ func (q *Quantizer) Quantize(s *op.Scope, z tf.Output) Quantized {
 	out.IDs = op.Reshape(s.SubScope("ids"), ids, op.Slice(s.SubScope("ids_shape"), zShape, op.Const(s.SubScope("b0"), []int32{0}), op.Const(s.SubScope("b3"), []int32{3})))
 	out.Flat = flat
 
-	// Code histogram over the batch: perplexity and the number of codes in use.
-	counts := op.UnsortedSegmentSum(s.SubScope("hist"), op.OnesLike(s.SubScope("ones"), op.Cast(s.SubScope("idsf"), ids, tf.Float)), ids, op.Const(s.SubScope("k"), int32(q.Codes)))
+	out.Perplexity, out.Used = codeStats(s, ids, q.Codes)
+	return out
+}
+
+// codeStats returns the perplexity (exp(entropy) of the code histogram) of
+// ids (int32, any shape, values in [0, codes)) and the number of distinct
+// codes among them.
+func codeStats(s *op.Scope, ids tf.Output, codes int64) (perplexity, used tf.Output) {
+	counts := op.UnsortedSegmentSum(s.SubScope("hist"), op.OnesLike(s.SubScope("ones"), op.Cast(s.SubScope("idsf"), ids, tf.Float)), ids, op.Const(s.SubScope("k"), int32(codes)))
 	total := op.Sum(s.SubScope("total"), counts, op.Const(s.SubScope("axis0"), []int32{0}))
 	p := op.Div(s.SubScope("p"), counts, total)
 	tiny := op.Const(s.SubScope("tiny"), float32(1e-10))
 	ent := op.Neg(s.SubScope("neg"), op.Sum(s.SubScope("ent"), op.Mul(s.SubScope("plogp"), p, op.Log(s.SubScope("logp"), op.Add(s.SubScope("pt"), p, tiny))), op.Const(s.SubScope("axis0b"), []int32{0})))
-	out.Perplexity = op.Exp(s.SubScope("perplexity"), ent)
-	used := op.Greater(s.SubScope("used_mask"), counts, op.Const(s.SubScope("zero"), float32(0)))
-	out.Used = op.Sum(s.SubScope("used"), op.Cast(s.SubScope("usedf"), used, tf.Float), op.Const(s.SubScope("axis0c"), []int32{0}))
-	return out
+	perplexity = op.Exp(s.SubScope("perplexity"), ent)
+	mask := op.Greater(s.SubScope("used_mask"), counts, op.Const(s.SubScope("zero"), float32(0)))
+	used = op.Sum(s.SubScope("used"), op.Cast(s.SubScope("usedf"), mask, tf.Float), op.Const(s.SubScope("axis0c"), []int32{0}))
+	return perplexity, used
 }
 
 // Lookup maps token ids int32 [B, H, W] to code vectors [B, H, W, Dim].

@@ -44,7 +44,12 @@ type TrainGraph struct {
 	Recon                                                     tf.Output // x̂ clipped to [-1, 1]
 	Flat                                                      tf.Output // encodings [B·G·G, Latent]
 	IDs                                                       tf.Output
-	Reinit                                                    Reinit
+	// ValL2, ValPSNR, ValIDs and ValRecon are L2, PSNR, IDs and Recon of a
+	// pass on the whole batch on one device, for validation: BuildTrain's
+	// are the same tensors, BuildReplicatedTrain's a pass on the chief,
+	// which takes batches of any size.
+	ValL2, ValPSNR, ValIDs, ValRecon tf.Output
+	Reinit                           Reinit
 	// Saver covers the model, the optimizers' state and the discriminator.
 	Saver *tfmodel.Saver
 	Vars  *tfmodel.Store
@@ -58,44 +63,114 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	// Gradients refuse device annotations: the model is placed, the
 	// optimizers (built on root) follow their inputs.
 	s := root.WithDevice(device)
-	vs := tfmodel.NewStore(seed, tf.Float)
-	m, err := New(s, vs, cfg)
+	g, dvs, err := newTrainFeeds(s, cfg, tc, seed)
 	if err != nil {
 		return nil, err
+	}
+	p := buildPass(s, g.Model, dvs, tc, g.Images, g.DiscWeight)
+	g.setPass(p)
+	if s.Err() != nil {
+		return nil, fmt.Errorf("tokenizer training graph: %w", s.Err())
+	}
+
+	adam, dadam, err := newOptimizers(tc)
+	if err != nil {
+		return nil, err
+	}
+	step, norm, err := adam.Minimize(root, g.Vars, p.loss, g.LR, tc.ClipNorm)
+	if err != nil {
+		return nil, err
+	}
+	g.Step, g.GradNorm = step, norm
+	if tc.Disc {
+		dstep, _, err := dadam.Minimize(root, dvs, p.discLoss, g.LR, tc.ClipNorm)
+		if err != nil {
+			return nil, err
+		}
+		g.DiscStep = dstep
+	}
+	return g.finish(root, s, dvs)
+}
+
+// newTrainFeeds creates the model's and the discriminator's stores
+// (newStores) and the graph's feeds on s.
+func newTrainFeeds(s *op.Scope, cfg Config, tc TrainConfig, seed int64) (*TrainGraph, *tfmodel.Store, error) {
+	m, vs, dvs, err := newStores(s, cfg, tc, seed)
+	if err != nil {
+		return nil, nil, err
 	}
 	g := &TrainGraph{Model: m, Vars: vs}
 	r := cfg.Resolution
 	g.Images = op.Placeholder(s.SubScope("images"), tf.Float, op.PlaceholderShape(tf.MakeShape(-1, r, r, 3)))
 	g.LR = op.Placeholder(s.SubScope("lr"), tf.Float, op.PlaceholderShape(tf.ScalarShape()))
 	g.DiscWeight = op.PlaceholderWithDefault(s.SubScope("disc_weight"), op.Const(s.SubScope("disc_weight_default"), float32(0)), tf.ScalarShape())
+	return g, dvs, s.Err()
+}
 
-	z := m.Encoder(s, g.Images)
-	q := m.Quantizer.Quantize(s, z)
-	xr := m.Decoder(s, q.ST)
+// newStores creates the model's store (seeded by seed) with the codebook in
+// it, and the discriminator's store (seed+1; nil without a discriminator).
+func newStores(s *op.Scope, cfg Config, tc TrainConfig, seed int64) (*Model, *tfmodel.Store, *tfmodel.Store, error) {
+	vs := tfmodel.NewStore(seed, tf.Float)
+	m, err := New(s, vs, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var dvs *tfmodel.Store
+	if tc.Disc {
+		dvs = tfmodel.NewStore(seed+1, tf.Float)
+	}
+	return m, vs, dvs, nil
+}
+
+// newOptimizers returns the tokenizer's AdamW and the discriminator's Adam.
+func newOptimizers(tc TrainConfig) (adam, dadam *tfmodel.Adam, err error) {
+	adam, err = tfmodel.NewAdamW(tfmodel.AdamConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: 1e-8, WeightDecay: tc.WeightDecay,
+		DecayFilter: tfmodel.NoDecay("bias", "gamma", "beta", "codebook")})
+	if err != nil {
+		return nil, nil, err
+	}
+	dadam, err = tfmodel.NewAdam(tfmodel.AdamConfig{Beta1: 0.5, Beta2: 0.9, Eps: 1e-8, Name: "disc_optimizer"})
+	return adam, dadam, err
+}
+
+// pass is the tokenizer's training pass on a batch of images: the losses
+// (means over the batch's pixels, encodings or discriminator patches, or
+// over its images for PSNR), the reconstruction and the quantizer's
+// outputs. BuildTrain builds one on the whole batch, each replica of
+// BuildReplicatedTrain one on its share.
+type pass struct {
+	loss, l1, l2, genLoss, discLoss tf.Output
+	psnr, recon                     tf.Output
+	q                               Quantized
+}
+
+// buildPass chains Encoder → Quantize → Decoder on images and builds the
+// losses on s, the discriminator's in dvs (nil: no discriminator).
+func buildPass(s *op.Scope, m *Model, dvs *tfmodel.Store, tc TrainConfig, images, discWeight tf.Output) pass {
+	var p pass
+	z := m.Encoder(s, images)
+	p.q = m.Quantizer.Quantize(s, z)
+	xr := m.Decoder(s, p.q.ST)
 
 	ls := s.SubScope("loss")
 	axes := op.Const(ls.SubScope("axes"), []int32{0, 1, 2, 3})
-	diff := op.Sub(ls.SubScope("diff"), xr, g.Images)
-	g.L1 = op.Mean(ls.SubScope("l1"), op.Abs(ls.SubScope("abs"), diff), axes)
-	g.L2 = op.Mean(ls.SubScope("l2"), op.Square(ls.SubScope("sq"), diff), axes)
-	g.CodebookLoss, g.CommitLoss = q.CodebookLoss, q.CommitLoss
-	loss := op.AddN(ls.SubScope("total"), []tf.Output{
-		op.Mul(ls.SubScope("wl1"), g.L1, op.Const(ls.SubScope("l1w"), float32(tc.L1))),
-		op.Mul(ls.SubScope("wl2"), g.L2, op.Const(ls.SubScope("l2w"), float32(tc.L2))),
-		q.CodebookLoss, q.CommitLoss,
+	diff := op.Sub(ls.SubScope("diff"), xr, images)
+	p.l1 = op.Mean(ls.SubScope("l1"), op.Abs(ls.SubScope("abs"), diff), axes)
+	p.l2 = op.Mean(ls.SubScope("l2"), op.Square(ls.SubScope("sq"), diff), axes)
+	p.loss = op.AddN(ls.SubScope("total"), []tf.Output{
+		op.Mul(ls.SubScope("wl1"), p.l1, op.Const(ls.SubScope("l1w"), float32(tc.L1))),
+		op.Mul(ls.SubScope("wl2"), p.l2, op.Const(ls.SubScope("l2w"), float32(tc.L2))),
+		p.q.CodebookLoss, p.q.CommitLoss,
 	})
-	g.GenLoss = op.Const(ls.SubScope("no_gen_loss"), float32(0))
-	g.DiscLoss = op.Const(ls.SubScope("no_disc_loss"), float32(0))
-	var dvs *tfmodel.Store
-	var discLoss tf.Output
-	if tc.Disc {
-		dvs = tfmodel.NewStore(seed+1, tf.Float)
+	p.genLoss = op.Const(ls.SubScope("no_gen_loss"), float32(0))
+	p.discLoss = op.Const(ls.SubScope("no_disc_loss"), float32(0))
+	if dvs != nil {
 		ds := s.SubScope("disc")
 		// One discriminator over real and fake images: concatenated on the
 		// batch axis, so its variables are created once.
-		both := op.ConcatV2(ds.SubScope("both"), []tf.Output{g.Images, xr}, op.Const(ds.SubScope("axis"), int32(0)))
+		both := op.ConcatV2(ds.SubScope("both"), []tf.Output{images, xr}, op.Const(ds.SubScope("axis"), int32(0)))
 		logits := Discriminator(s, dvs, both, tc.DiscChannels)
-		n := op.Shape(ds.SubScope("n"), g.Images, op.ShapeOutType(tf.Int32))
+		n := op.Shape(ds.SubScope("n"), images, op.ShapeOutType(tf.Int32))
 		nb := op.Slice(ds.SubScope("nb"), n, op.Const(ds.SubScope("b0"), []int32{0}), op.Const(ds.SubScope("b1"), []int32{1}))
 		parts := op.SplitV(ds.SubScope("split"), logits, op.ConcatV2(ds.SubScope("sizes"), []tf.Output{nb, nb}, op.Const(ds.SubScope("axis0"), int32(0))), op.Const(ds.SubScope("splitaxis"), int32(0)), 2)
 		real, fake := parts[0], parts[1]
@@ -103,52 +178,42 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 		dax := op.Const(ds.SubScope("dax"), []int32{0, 1, 2, 3})
 		// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(x̂)); the tokenizer
 		// minimises −D(x̂). Each optimizer only updates its own store.
-		discLoss = op.Add(ds.SubScope("dloss"),
+		p.discLoss = op.Add(ds.SubScope("dloss"),
 			op.Mean(ds.SubScope("dreal"), op.Relu(ds.SubScope("rreal"), op.Sub(ds.SubScope("sreal"), one, real)), dax),
 			op.Mean(ds.SubScope("dfake"), op.Relu(ds.SubScope("rfake"), op.Add(ds.SubScope("afake"), one, op.StopGradient(ds.SubScope("sgfake"), fake))), dax))
-		g.DiscLoss = discLoss
-		g.GenLoss = op.Neg(ds.SubScope("gloss"), op.Mean(ds.SubScope("gmean"), fake, dax))
-		loss = op.Add(ls.SubScope("with_gen"), loss, op.Mul(ls.SubScope("wgen"), g.GenLoss, g.DiscWeight))
-	}
-	g.Loss = loss
-
-	adam, err := tfmodel.NewAdamW(tfmodel.AdamConfig{Beta1: tc.Beta1, Beta2: tc.Beta2, Eps: 1e-8, WeightDecay: tc.WeightDecay,
-		DecayFilter: tfmodel.NoDecay("bias", "gamma", "beta", "codebook")})
-	if err != nil {
-		return nil, err
-	}
-	step, norm, err := adam.Minimize(root, vs, loss, g.LR, tc.ClipNorm)
-	if err != nil {
-		return nil, err
-	}
-	g.Step, g.GradNorm = step, norm
-	all := vs.All()
-	if tc.Disc {
-		dadam, err := tfmodel.NewAdam(tfmodel.AdamConfig{Beta1: 0.5, Beta2: 0.9, Eps: 1e-8, Name: "disc_optimizer"})
-		if err != nil {
-			return nil, err
-		}
-		dstep, _, err := dadam.Minimize(root, dvs, discLoss, g.LR, tc.ClipNorm)
-		if err != nil {
-			return nil, err
-		}
-		g.DiscStep = dstep
-		all = append(all, dvs.All()...)
+		p.genLoss = op.Neg(ds.SubScope("gloss"), op.Mean(ds.SubScope("gmean"), fake, dax))
+		p.loss = op.Add(ls.SubScope("with_gen"), p.loss, op.Mul(ls.SubScope("wgen"), p.genLoss, discWeight))
 	}
 
 	ms := s.SubScope("metrics")
-	g.Recon = op.ClipByValue(ms.SubScope("recon"), xr, op.Const(ms.SubScope("lo"), float32(-1)), op.Const(ms.SubScope("hi"), float32(1)))
+	p.recon = op.ClipByValue(ms.SubScope("recon"), xr, op.Const(ms.SubScope("lo"), float32(-1)), op.Const(ms.SubScope("hi"), float32(1)))
 	// PSNR on the [0, 1] scale, per image, then averaged: images in [-1, 1]
 	// have 4x the squared error.
-	mse := op.Mean(ms.SubScope("mse"), op.Square(ms.SubScope("sq"), op.Sub(ms.SubScope("d"), g.Recon, g.Images)), op.Const(ms.SubScope("ax"), []int32{1, 2, 3}))
+	mse := op.Mean(ms.SubScope("mse"), op.Square(ms.SubScope("sq"), op.Sub(ms.SubScope("d"), p.recon, images)), op.Const(ms.SubScope("ax"), []int32{1, 2, 3}))
 	mse01 := op.Maximum(ms.SubScope("floor"), op.Div(ms.SubScope("q"), mse, op.Const(ms.SubScope("four"), float32(4))), op.Const(ms.SubScope("eps"), float32(1e-10)))
 	psnr := op.Mul(ms.SubScope("db"), op.Log(ms.SubScope("log"), mse01), op.Const(ms.SubScope("k"), float32(-10/2.302585092994046)))
-	g.PSNR = op.Mean(ms.SubScope("psnr"), psnr, op.Const(ms.SubScope("ax0"), []int32{0}))
-	g.Perplexity, g.Used, g.Flat, g.IDs = q.Perplexity, q.Used, q.Flat, q.IDs
-	g.Reinit = m.Quantizer.ReinitOp(s)
+	p.psnr = op.Mean(ms.SubScope("psnr"), psnr, op.Const(ms.SubScope("ax0"), []int32{0}))
+	return p
+}
 
-	initOps := []*tf.Operation{vs.InitOp(root.SubScope("init_model"))}
+// setPass sets the graph's fetches to those of the pass on the whole batch.
+func (g *TrainGraph) setPass(p pass) {
+	g.Loss, g.L1, g.L2, g.GenLoss, g.DiscLoss = p.loss, p.l1, p.l2, p.genLoss, p.discLoss
+	g.CodebookLoss, g.CommitLoss = p.q.CodebookLoss, p.q.CommitLoss
+	g.PSNR, g.Recon = p.psnr, p.recon
+	g.Perplexity, g.Used, g.Flat, g.IDs = p.q.Perplexity, p.q.Used, p.q.Flat, p.q.IDs
+	g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon = g.L2, g.PSNR, g.IDs, g.Recon
+}
+
+// finish adds the dead-code re-initialisation op (on s), the init op and
+// the saver of the model, the optimizers' state and the discriminator
+// (dvs, may be nil), and finalizes the graph.
+func (g *TrainGraph) finish(root, s *op.Scope, dvs *tfmodel.Store) (*TrainGraph, error) {
+	g.Reinit = g.Model.Quantizer.ReinitOp(s)
+	all := g.Vars.All()
+	initOps := []*tf.Operation{g.Vars.InitOp(root.SubScope("init_model"))}
 	if dvs != nil {
+		all = append(all, dvs.All()...)
 		initOps = append(initOps, dvs.InitOp(root.SubScope("init_disc")))
 	}
 	g.Init = op.NoOp(root.SubScope("init").WithControlDependencies(initOps...))

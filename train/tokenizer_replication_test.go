@@ -1,0 +1,222 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maskgit-go/maskgit/tfmodel"
+)
+
+// tinyTokenizerRun is the tiny tokenizer preset on 12 training and 5
+// validation images, with the discriminator switched on at step 8 and dead
+// codes re-initialised every 6 steps, so that replicated runs exercise
+// both optimizers and the re-initialisation (and a 20-step run ends with
+// two steps of code usage counted).
+func tinyTokenizerRun(t *testing.T) (string, TokenizerConfig, *bytes.Buffer) {
+	t.Helper()
+	dir := t.TempDir()
+	writeImages(t, filepath.Join(dir, "train"), 12, 1)
+	writeImages(t, filepath.Join(dir, "val"), 5, 2)
+	cfg, err := TokenizerPreset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TrainDir, cfg.ValDir = filepath.Join(dir, "train"), filepath.Join(dir, "val")
+	cfg.Train.Disc, cfg.DiscStart, cfg.DeadCodeEvery = true, 8, 6
+	return dir, cfg, new(bytes.Buffer)
+}
+
+// tokenizerTrace is what the equivalence test compares between runs.
+type tokenizerTrace struct {
+	losses []float64
+	res    TokenizerResult
+	vars   map[string][]float32
+	state  State
+}
+
+func traceTokenizer(t *testing.T, dir, name string, cfg TokenizerConfig, rep *Replication, device string, log *bytes.Buffer) tokenizerTrace {
+	t.Helper()
+	var tr tokenizerTrace
+	out := filepath.Join(dir, name)
+	opt := RunOptions{Out: out, LogEvery: 10, ValEvery: 20, CkptEvery: 10, Threads: 1, Log: log, Replicas: rep, Device: device,
+		StepHook: func(_ int64, l float64) { tr.losses = append(tr.losses, l) }}
+	res, err := TrainTokenizer(context.Background(), cfg, opt)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, log.String())
+	}
+	tr.res = res
+	tr.vars = finalVars(t, out)
+	prefix, err := tfmodel.LatestCheckpoint(RunDir(out).CkptDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.state, err = ReadState(prefix + ".json"); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// compareTokenizerRuns checks that b (replicated) trained as a (one
+// device): the same losses at every step, validation results, code usage
+// since the last re-initialisation, random stream, and final variables
+// (model, codebook, discriminator and both optimizers' state) within 1e-5
+// relative.
+func compareTokenizerRuns(t *testing.T, what string, a, b tokenizerTrace, steps int) {
+	t.Helper()
+	if len(a.losses) != steps || len(b.losses) != steps {
+		t.Fatalf("%s: %d and %d losses, want %d", what, len(a.losses), len(b.losses), steps)
+	}
+	// The loss adds the generator's loss, which is negative, to positive
+	// terms of about 1: its rounding follows the terms, not their sum,
+	// which crosses 0. Relative to max(|loss|, 1).
+	for i := range a.losses {
+		if x, y := a.losses[i], b.losses[i]; math.Abs(x-y) > 1e-5*math.Max(math.Abs(x), 1) {
+			t.Errorf("%s: step %d: loss %v single, %v replicated", what, i+1, x, y)
+		}
+	}
+	// Validation searches the nearest code of 1,280 encodings with weights
+	// that differ by rounding (≈1e-6): a near-tie can pick another code.
+	// Measured: one code flips in the --device run, moving the L2 by
+	// 1.1e-5 relative; hence 1e-4 here.
+	for _, m := range []struct {
+		name string
+		x, y float64
+	}{{"validation l2", a.res.ValL2, b.res.ValL2}, {"validation psnr", a.res.ValPSNR, b.res.ValPSNR}} {
+		if math.Abs(m.x-m.y) > 1e-4*math.Abs(m.x) {
+			t.Errorf("%s: %s %v single, %v replicated", what, m.name, m.x, m.y)
+		}
+	}
+	if fmt.Sprint(a.state.CodeUsage) != fmt.Sprint(b.state.CodeUsage) || !bytes.Equal(a.state.RNG, b.state.RNG) {
+		t.Errorf("%s: code usage or random stream differ:\n%v\n%v", what, a.state.CodeUsage, b.state.CodeUsage)
+	}
+	if len(a.vars) == 0 || len(a.vars) != len(b.vars) {
+		t.Fatalf("%s: %d and %d variables", what, len(a.vars), len(b.vars))
+	}
+	for _, want := range []string{"quantizer/codebook", "discriminator/out/kernel", "optimizer/quantizer/codebook/m", "disc_optimizer/discriminator/out/kernel/v"} {
+		if _, ok := a.vars[want]; !ok {
+			t.Errorf("%s: no variable %s in the checkpoint", what, want)
+		}
+	}
+	worst, worstName := 0.0, ""
+	for name, x := range a.vars {
+		y := b.vars[name]
+		if len(x) == 0 || len(x) != len(y) {
+			t.Errorf("%s: %s has %d and %d values", what, name, len(x), len(y))
+			continue
+		}
+		scale, diff := 1.0, 0.0
+		for i := range x {
+			scale = math.Max(scale, math.Abs(float64(x[i])))
+			diff = math.Max(diff, math.Abs(float64(x[i]-y[i])))
+		}
+		if diff > 1e-5*scale {
+			t.Errorf("%s: %s differs by %g", what, name, diff)
+		}
+		if diff/scale > worst {
+			worst, worstName = diff/scale, name
+		}
+	}
+	t.Logf("%s: worst variable difference %g (%s); validation l2 %v / %v", what, worst, worstName, a.res.ValL2, b.res.ValL2)
+}
+
+// TestTokenizerReplicasMatchSingle: the tiny tokenizer (with its
+// discriminator from step 8 and dead codes re-initialised every 6 steps)
+// trained for 20 steps of a global batch of 6 on two local CPU devices
+// (--device cpu:0,cpu:1) and on a chief with two worker processes on
+// loopback equals a one-device run with the same batch and seed.
+//
+// The runs differ by the rounding of float sums in another order, which
+// can flip the nearest code of an encoding at a near-tie; after a flip the
+// runs differ by more than rounding. With the preset's seed 1 one encoding
+// of step 19 flips in the --device run on the development machine (the
+// losses then differ by 4e-5 relative); seed 2 has no flip in training.
+func TestTokenizerReplicasMatchSingle(t *testing.T) {
+	dir, cfg, log := tinyTokenizerRun(t)
+	cfg.Steps, cfg.Batch, cfg.Seed = 20, 6, 2
+	single := traceTokenizer(t, dir, "single", cfg, nil, "", log)
+	devices := traceTokenizer(t, dir, "devices", cfg,
+		&Replication{Devices: []string{"/device:CPU:0", "/device:CPU:1"}, CPUDevices: 2}, "/device:CPU:0", log)
+	compareTokenizerRuns(t, "--device cpu:0,cpu:1", single, devices, 20)
+	if testing.Short() {
+		t.Skip("the cluster part starts 2 worker processes")
+	}
+	rep, _ := startCluster(t, 3, time.Minute)
+	dist := traceTokenizer(t, dir, "cluster", cfg, rep, "", log)
+	compareTokenizerRuns(t, "cluster", single, dist, 20)
+	t.Logf("losses single %v\ncluster %v", single.losses, dist.losses)
+}
+
+// TestTokenizerClusterWorkerDies: a worker killed mid-run stops the chief
+// within the step timeout with an error naming the task; the last
+// checkpoint stays valid, and after the worker restarts --resume finishes
+// the run.
+func TestTokenizerClusterWorkerDies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 2-task cluster and kills a worker")
+	}
+	dir, cfg, log := tinyTokenizerRun(t)
+	cfg.Steps = 30
+	const timeout = 20 * time.Second
+	rep, ws := startCluster(t, 2, timeout)
+	var killedAt time.Time
+	opt := RunOptions{Out: filepath.Join(dir, "run"), LogEvery: 5, ValEvery: 100, CkptEvery: 5, Threads: 1, Log: log, Replicas: rep,
+		StepHook: func(step int64, _ float64) {
+			if step == 12 {
+				ws[0].kill()
+				killedAt = time.Now()
+			}
+		}}
+	res, err := TrainTokenizer(context.Background(), cfg, opt)
+	if err == nil {
+		t.Fatalf("the run finished (%+v) although task 1 died", res)
+	}
+	took := time.Since(killedAt)
+	t.Logf("error %v after %v", err, took)
+	if !strings.Contains(err.Error(), "task 1 ("+rep.Cluster.Hosts[1]+") is unreachable") {
+		t.Errorf("error does not name task 1: %v", err)
+	}
+	if took > timeout+15*time.Second {
+		t.Errorf("the chief stopped %v after the worker died (step timeout %v)", took, timeout)
+	}
+	prefix, err := tfmodel.LatestCheckpoint(RunDir(opt.Out).CkptDir())
+	if err != nil || !strings.HasSuffix(prefix, "step-00000010") {
+		t.Fatalf("latest checkpoint %q, %v; want step 10", prefix, err)
+	}
+	if _, err := tfmodel.ListCheckpoint(prefix); err != nil {
+		t.Fatalf("checkpoint %s unreadable: %v", prefix, err)
+	}
+	startTFWorker(t, rep.Cluster.String(), 1)
+	opt.Resume, opt.StepHook = true, nil
+	res, err = TrainTokenizer(context.Background(), cfg, opt)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, log.String())
+	}
+	if res.Step != 30 || !strings.Contains(log.String(), "at step 10") {
+		t.Errorf("resumed run ended at step %d:\n%s", res.Step, log.String())
+	}
+}
+
+// TestTokenizerReplicaBatch: a batch smaller than the replicas is refused
+// before the run directory is created.
+func TestTokenizerReplicaBatch(t *testing.T) {
+	dir, cfg, log := tinyTokenizerRun(t)
+	cfg.Batch = 1
+	opt := RunOptions{Out: filepath.Join(dir, "run"), Threads: 1, Log: log, Device: "/device:CPU:0",
+		Replicas: &Replication{Devices: []string{"/device:CPU:0", "/device:CPU:1"}, CPUDevices: 2}}
+	_, err := TrainTokenizer(context.Background(), cfg, opt)
+	var ie *InputError
+	if !errors.As(err, &ie) || !errors.Is(err, ErrReplicaBatch) {
+		t.Errorf("batch 1 on 2 replicas: %v", err)
+	}
+	if _, serr := os.Stat(opt.Out); !os.IsNotExist(serr) {
+		t.Errorf("run directory created despite the error")
+	}
+}
