@@ -37,12 +37,18 @@ func TestTrainRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Train(TrainOptions{Model: p.Model, Train: p.Train, Batch: 2, Warmup: 1, Iters: 1, Threads: 1, LR: 1e-3, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Units != 2 || len(r.Seconds) != 1 {
-		t.Fatalf("result %+v", r)
+	// The second is benchgo train --bf16.
+	for _, c := range []struct {
+		bf16 bool
+		name string
+	}{{false, "train"}, {true, "train-bf16"}} {
+		r, err := Train(TrainOptions{Model: p.Model, Train: p.Train, Batch: 2, Warmup: 1, Iters: 1, Threads: 1, LR: 1e-3, Seed: 1, BFloat16: c.bf16})
+		if err != nil {
+			t.Fatalf("bf16 %v: %v", c.bf16, err)
+		}
+		if r.Units != 2 || len(r.Seconds) != 1 || r.Name != c.name {
+			t.Fatalf("bf16 %v: result %+v, want name %q", c.bf16, r, c.name)
+		}
 	}
 }
 

@@ -22,6 +22,9 @@ type TrainOptions struct {
 	Threads       int
 	LR            float64
 	Seed          uint64
+	// BFloat16 runs the step with oneDNN's bfloat16 auto mixed precision
+	// (tfmodel.SessionOptions.BFloat16); the result is named "train-bf16".
+	BFloat16 bool
 }
 
 // Train times MVTM training steps: each step masks a batch of random token
@@ -29,6 +32,9 @@ type TrainOptions struct {
 // runs the training graph's update with dropout on. Units are samples.
 func Train(opt TrainOptions) (Result, error) {
 	res := Result{Name: "train", Side: "go", Units: float64(opt.Batch)}
+	if opt.BFloat16 {
+		res.Name = "train-bf16"
+	}
 	if opt.Batch < 1 || opt.Iters < 1 || opt.Warmup < 0 {
 		return res, fmt.Errorf("bench train: batch %d, iters %d, warmup %d", opt.Batch, opt.Iters, opt.Warmup)
 	}
@@ -36,7 +42,7 @@ func Train(opt TrainOptions) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads})
+	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads, BFloat16: opt.BFloat16})
 	if err != nil {
 		return res, err
 	}

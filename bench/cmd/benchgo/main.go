@@ -2,7 +2,7 @@
 // (bench/compare.sh): each call runs one measurement and prints it as one
 // JSON line (bench.Result) on standard output.
 //
-//	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] ...
+//	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] [--bf16] ...
 //	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] [--bf16[=transformer|tokenizer]] ...
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mlp := fs.Int64("mlp-dim", 0, "override the preset's MLP width")
 		batch := fs.Int("batch", 32, "samples per step")
 		lr := fs.Float64("lr", 6e-4, "learning rate (constant)")
+		bf16 := fs.Bool("bf16", false, "bfloat16 mixed precision (oneDNN auto mixed precision); the result is named train-bf16")
 		do = func() (interface{}, error) {
 			p, err := train.TransformerPreset(*preset)
 			if err != nil {
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return nil, usageError{err}
 			}
 			return bench.Train(bench.TrainOptions{Model: c, Train: p.Train, Batch: *batch, Warmup: *warmup, Iters: *iters,
-				Threads: *threads, LR: *lr, Seed: 1})
+				Threads: *threads, LR: *lr, Seed: 1, BFloat16: *bf16})
 		}
 	case "inpaint":
 		model := fs.String("model", "models/catfaces64", "model directory")
