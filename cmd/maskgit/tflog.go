@@ -13,8 +13,9 @@ package main
 // initialised. At that point the C library's environment is not set up yet
 // (getenv finds nothing and a setenv is undone by libc's own initialiser),
 // so the function reads envp itself and, when TF_CPP_MIN_LOG_LEVEL is not
-// the level this run wants, executes the program again (/proc/self/exe,
-// the same arguments) with it set. No library has been initialised yet, so
+// the level this run wants, executes the program again (the file
+// /proc/self/exe points to, so ps shows the same name; the same arguments)
+// with it set. No library has been initialised yet, so
 // that costs the exec and the loader's relocations once more (about 0.1 s
 // of CPU; the shell can avoid it with TF_CPP_MIN_LOG_LEVEL=2 exported).
 // The process that runs then, unless --tf-log was given, points its
@@ -125,6 +126,14 @@ static void maskgit_quiet_tf(int argc, char **argv, char **envp) {
 		strcat(var, level); // "0" or "2": level is cur only when it is kept
 		env[k++] = var;
 		env[k] = NULL;
+		// The resolved path, so the process keeps its name in ps and top
+		// (executing /proc/self/exe itself would name it "exe").
+		char self[4096];
+		ssize_t m = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (m > 0) {
+			self[m] = 0;
+			execve(self, argv, env);
+		}
 		execve("/proc/self/exe", argv, env);
 		// Not possible (no /proc): run on; TensorFlow's lines may show.
 	}

@@ -7,8 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // asMaskgit makes the test binary act as the maskgit command (as main
@@ -129,4 +131,57 @@ func TestQuietTFEndToEnd(t *testing.T) {
 			t.Errorf("%q: TensorFlow lines on stderr:\n%s", c.extra, stderr)
 		}
 	}
+}
+
+// TestReexecKeepsName: the process started again at load (to run with
+// TF_CPP_MIN_LOG_LEVEL=2) keeps its name in ps and top — /proc/PID/comm is
+// the executable's base name, not "exe" as an exec of /proc/self/exe
+// itself would make it. The worker command runs until stopped, so the
+// test can look at it.
+func TestReexecKeepsName(t *testing.T) {
+	if _, err := os.Stat("/proc/self/comm"); err != nil {
+		t.Skip("no /proc")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "worker", "--cluster", freePorts(t, 1)[0], "--task", "0")
+	env := []string{asMaskgit + "=1"}
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "TF_CPP_MIN_LOG_LEVEL=") && !strings.HasPrefix(e, asMaskgit+"=") {
+			env = append(env, e)
+		}
+	}
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	want := filepath.Base(exe)
+	if len(want) > 15 { // the kernel keeps 15 bytes of a name
+		want = want[:15]
+	}
+	proc := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid))
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		environ, err := os.ReadFile(filepath.Join(proc, "environ"))
+		if err != nil {
+			t.Fatalf("the worker ended early: %v", err)
+		}
+		if !bytes.Contains(environ, []byte("\x00TF_CPP_MIN_LOG_LEVEL=2\x00")) && !bytes.HasPrefix(environ, []byte("TF_CPP_MIN_LOG_LEVEL=2\x00")) {
+			continue // not started again yet
+		}
+		comm, err := os.ReadFile(filepath.Join(proc, "comm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(comm)); got != want {
+			t.Fatalf("after the re-exec the process is named %q, want %q", got, want)
+		}
+		return
+	}
+	t.Fatal("the worker was not started again with TF_CPP_MIN_LOG_LEVEL=2 within 30 s")
 }
