@@ -96,11 +96,16 @@ type benchPair struct {
 
 // pairImagesAndMasks pairs every image in imagesDir with its mask in
 // masksDir: image_NNN.* with mask_NNN.png (the lab layout), otherwise the
-// file with the same name. A missing mask is an error naming the image.
-func pairImagesAndMasks(imagesDir, masksDir string) ([]benchPair, error) {
+// file with the same name. A missing mask is an error naming the image; a
+// missing folder is an error naming it and the flag that gave it (flag:
+// e.g. "--images/--masks", or "--data" when both come from one folder).
+func pairImagesAndMasks(imagesDir, masksDir string, imagesFlag, masksFlag string) ([]benchPair, error) {
 	files, err := dataset.ListImages(imagesDir)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("%s: %w", imagesFlag, err)}
+	}
+	if st, err := os.Stat(masksDir); err != nil || !st.IsDir() {
+		return nil, badInput("%s: mask folder %s does not exist", masksFlag, masksDir)
 	}
 	pairs := make([]benchPair, 0, len(files))
 	for _, f := range files {
@@ -315,7 +320,7 @@ func inpaintCommand() command {
 				if err := df.check(); err != nil {
 					return err
 				}
-				pairs, err := pairImagesAndMasks(*images, *masks)
+				pairs, err := pairImagesAndMasks(*images, *masks, "--images", "--masks")
 				if err != nil {
 					return err
 				}

@@ -94,6 +94,17 @@ func TestInpaintCommand(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "no mask for") || !strings.Contains(stderr, "image_001.png") {
 		t.Errorf("missing mask: exit %d, %q", code, stderr)
 	}
+	// Missing folders name the flag and the folder.
+	dir := t.TempDir()
+	for _, c := range []struct{ imgs, msks, want string }{
+		{filepath.Join(dir, "no-images"), masks, "--images: dataset: image folder " + filepath.Join(dir, "no-images") + " does not exist"},
+		{images, filepath.Join(dir, "no-masks"), "--masks: mask folder " + filepath.Join(dir, "no-masks") + " does not exist"},
+	} {
+		code, _, stderr = runCLI(t, "inpaint", "--model", model, "--images", c.imgs, "--masks", c.msks, "--out", out)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("missing folder: exit %d, %q, want %q", code, stderr, c.want)
+		}
+	}
 	writeTestPNG(t, filepath.Join(masks, "mask_001.png"), image.NewGray(image.Rect(0, 0, 8, 8)))
 	code, _, stderr = runCLI(t, "inpaint", "--model", model, "--images", images, "--masks", masks, "--out", out)
 	if code != 2 || !strings.Contains(stderr, "mask_001.png is 8x8") {

@@ -100,7 +100,7 @@ func sweepCommand() command {
 				if err != nil {
 					return err
 				}
-				pairs, err := pairImagesAndMasks(filepath.Join(*data, "masked_image"), filepath.Join(*data, "mask64"))
+				pairs, err := pairImagesAndMasks(filepath.Join(*data, "masked_image"), filepath.Join(*data, "mask64"), "--data", "--data")
 				if err != nil {
 					return err
 				}
