@@ -24,8 +24,11 @@ type LossOptions struct {
 	// Window is the number of steps per row of the comparison (10 if 0).
 	Window  int
 	Threads int
-	LR      float64
-	Seed    uint64
+	// LR is the learning rate, reached linearly over the first LRWarmup
+	// steps (from LR/LRWarmup at step 1) and constant after.
+	LR       float64
+	LRWarmup int
+	Seed     uint64
 	// Tokens, if set, are the training images (a token cache from maskgit
 	// encode); nil trains on uniformly random tokens.
 	Tokens *dataset.TokenCache
@@ -56,8 +59,8 @@ type LossCurves struct {
 // returns both loss curves with the largest |Δ| per window of steps.
 func Losses(opt LossOptions) (LossCurves, error) {
 	res := LossCurves{Name: "losses"}
-	if opt.Batch < 1 || opt.Steps < 1 || opt.Window < 0 {
-		return res, fmt.Errorf("bench losses: batch %d, steps %d, window %d", opt.Batch, opt.Steps, opt.Window)
+	if opt.Batch < 1 || opt.Steps < 1 || opt.Window < 0 || opt.LRWarmup < 0 {
+		return res, fmt.Errorf("bench losses: batch %d, steps %d, window %d, lr warm-up %d", opt.Batch, opt.Steps, opt.Window, opt.LRWarmup)
 	}
 	if t := opt.Tokens; t != nil && (t.H*t.W != int(opt.Model.Positions) || int64(t.Codebook) != opt.Model.Codes || t.N < 1) {
 		return res, fmt.Errorf("bench losses: the token cache holds %d grids of %dx%d of %d codes; the model wants %d positions of %d codes",
@@ -109,10 +112,6 @@ func lossCurve(opt LossOptions, bf16 bool) ([]float64, error) {
 	n, b := int(opt.Model.Positions), opt.Batch
 	// The same stream in both runs: the same batches and masks.
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6c6f73736573))
-	lr, err := tf.NewTensor(float32(opt.LR))
-	if err != nil {
-		return nil, err
-	}
 	rate, err := tf.NewTensor(float32(opt.Model.Dropout))
 	if err != nil {
 		return nil, err
@@ -142,6 +141,14 @@ func lossCurve(opt LossOptions, bf16 bool) ([]float64, error) {
 			return nil, err
 		}
 		tw, err := tfmodel.NewTensorShaped(weight, int64(b), int64(n))
+		if err != nil {
+			return nil, err
+		}
+		f := 1.0
+		if step < opt.LRWarmup {
+			f = float64(step+1) / float64(opt.LRWarmup)
+		}
+		lr, err := tf.NewTensor(float32(opt.LR * f))
 		if err != nil {
 			return nil, err
 		}

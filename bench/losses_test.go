@@ -14,14 +14,14 @@ import (
 
 // TestLossesTiny is benchgo losses on the tiny preset: both curves have a
 // finite loss per step, the windows cover the steps, the bfloat16 curve
-// differs from float32 (the rewrite ran), and a token cache of the wrong
-// size is refused.
+// differs from float32 (the rewrite ran); batches come from a token cache
+// when given, and one of the wrong size is refused.
 func TestLossesTiny(t *testing.T) {
 	p, err := train.TransformerPreset("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := LossOptions{Model: p.Model, Train: p.Train, Batch: 2, Steps: 3, Window: 2, Threads: 1, LR: 1e-3, Seed: 1}
+	opt := LossOptions{Model: p.Model, Train: p.Train, Batch: 2, Steps: 3, Window: 2, Threads: 1, LR: 1e-3, LRWarmup: 2, Seed: 1}
 	c, err := Losses(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +40,15 @@ func TestLossesTiny(t *testing.T) {
 	var b strings.Builder
 	if err := c.WriteTable(&b); err != nil || !strings.Contains(b.String(), "max |Δ| over 3 steps") {
 		t.Errorf("table (%v):\n%s", err, b.String())
+	}
+	// Batches from a token cache (a pattern the model can learn).
+	cache := &dataset.TokenCache{N: 3, H: 16, W: 16, Codebook: int(p.Model.Codes), Tokens: make([]uint16, 3*256)}
+	for i := range cache.Tokens {
+		cache.Tokens[i] = uint16(i % 7)
+	}
+	opt.Tokens = cache
+	if c, err := Losses(opt); err != nil || len(c.BF16) != 3 || !(c.BF16[2] > 0) || !(c.FP32[2] > 0) {
+		t.Errorf("from a token cache: %+v, %v", c, err)
 	}
 	opt.Tokens = &dataset.TokenCache{N: 1, H: 2, W: 2, Codebook: int(p.Model.Codes), Tokens: make([]uint16, 4)}
 	if _, err := Losses(opt); err == nil || !strings.Contains(err.Error(), "token cache") {

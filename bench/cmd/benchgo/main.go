@@ -3,7 +3,7 @@
 // JSON line (bench.Result) on standard output.
 //
 //	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] [--bf16] ...
-//	benchgo losses  [--preset cpu] [--dim D ...] [--batch 32] [--steps 200] [--window 10] [--tokens FILE]
+//	benchgo losses  [--preset cpu] [--dim D ...] [--batch 32] [--steps 200] [--lr-warmup N] [--window 10] [--tokens FILE]
 //	                (the same training in float32 and bfloat16: both loss curves and max |Δ| per window)
 //	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] [--bf16[=transformer|tokenizer]] ...
 //	benchgo matmul  [--n 2048] ...
@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mf := registerModelFlags(fs)
 		batch := fs.Int("batch", 32, "samples per step")
 		lr := fs.Float64("lr", 6e-4, "learning rate (constant)")
+		lrWarmup := fs.Int("lr-warmup", 0, "steps of linear learning-rate warm-up (constant --lr after)")
 		steps := fs.Int("steps", 200, "training steps of each run")
 		window := fs.Int("window", 10, "steps per row of the max |Δ| table")
 		seed := fs.Uint64("seed", 1, "seed of the weights, batches, masks and dropout (the same in both runs)")
@@ -83,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				return nil, err
 			}
 			opt := bench.LossOptions{Model: c, Train: p.Train, Batch: *batch, Steps: *steps, Window: *window,
-				Threads: *threads, LR: *lr, Seed: *seed}
+				Threads: *threads, LR: *lr, LRWarmup: *lrWarmup, Seed: *seed}
 			if *tokens != "" {
 				if opt.Tokens, err = dataset.ReadTokenCache(*tokens); err != nil {
 					return nil, usageError{fmt.Errorf("--tokens: %w", err)}
