@@ -67,6 +67,18 @@ def table(raw, cpu, large, a):
         return statistics.median(
             (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw[m]["go"], raw[m]["torch"]))
 
+    def bf16_rows(b16, f32, what, units):
+        """Each side's bf16 speed over its own fp32 speed, and Go bf16 / PyTorch fp32, per round
+        (when the bf16 and fp32 measurements ran in the same rounds)."""
+        if b16 not in raw or f32 not in raw:
+            return
+        own = lambda side: statistics.median(
+            (b["units"] / median_run(b)) / (f["units"] / median_run(f)) for b, f in zip(raw[b16][side], raw[f32][side]))
+        fp32_torch = statistics.median(
+            (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw[b16]["go"], raw[f32]["torch"]))
+        print(f"| … bf16 speed / own fp32 speed (Go / PyTorch) | {own('go'):.2f}x | {own('torch'):.2f}x | |")
+        print(f"| {what}, Go bf16 / PyTorch fp32 (ratio of {units}) | | | **{fp32_torch:.2f}x** |")
+
     rounds = max(len(v["go"]) for v in raw.values())
     print(f"threads {a['threads']} per side, {rounds} round(s), batch {a['batch']}; ratio = Go / PyTorch (median over rounds)")
     print()
@@ -76,16 +88,20 @@ def table(raw, cpu, large, a):
     if "matmul" in raw:
         peak = {s: speed("matmul", s) / 1e9 for s in ("go", "torch")}
         print(f"| fp32 matmul {a['matmul_n']}² (GFLOP/s) | {peak['go']:.1f} | {peak['torch']:.1f} | {ratio('matmul'):.2f}x |")
-    for m, cfg in (("train-cpu", cpu), ("train-large", large)):
+    for m, cfg in (("train-cpu", cpu), ("train-large", large), ("train-cpu-bf16", cpu), ("train-large-bf16", large)):
         if m not in raw:
             continue
         f = 3 * fwd_flops(cfg)
         g, t = speed(m, "go"), speed(m, "torch")
         name = f"MVTM train step, dim {cfg['dim']}, {cfg['layers']} layers, {cfg['heads']} heads, MLP {cfg['mlp_dim']}"
+        if m.endswith("-bf16"):
+            name += ", Go bf16 (--bf16) / PyTorch bf16 (autocast)"
         print(f"| {name} (samples/s) | {g:.2f} | {t:.2f} | **{ratio(m):.2f}x** |")
-        pg = f" ({100 * g * f / 1e9 / peak['go']:.0f}% of Go's matmul peak)" if peak else ""
+        pg = f" ({100 * g * f / 1e9 / peak['go']:.0f}% of Go's fp32 matmul peak)" if peak else ""
         pt = f" ({100 * t * f / 1e9 / peak['torch']:.0f}% of PyTorch's)" if peak else ""
         print(f"| … GFLOP/s ({f / 1e9:.2f} GFLOP per sample) | {g * f / 1e9:.1f}{pg} | {t * f / 1e9:.1f}{pt} | |")
+        if m.endswith("-bf16"):
+            bf16_rows(m, m[: -len("-bf16")], "training step", "samples/s")
     for m, what in (("inpaint", "inpainting"), ("inpaint-bf16", "inpainting, Go bf16 (--bf16) / PyTorch bf16 (autocast)")):
         if m not in raw:
             continue
@@ -97,14 +113,7 @@ def table(raw, cpu, large, a):
         split = lambda side, loop: " / ".join(f"{med(side, k):.2f}" for k in ("encode_s", "predict_s", loop, "decode_s"))
         print(f"| … s per batch: encode / transformer / loop outside it / decode | {split('go', 'go_loop_s')} "
               f"| {split('torch', 'loop_s')} | |")
-    if "inpaint" in raw and "inpaint-bf16" in raw:
-        # Each side's bf16 speed over its own fp32 speed, per round (the two ran in the same rounds).
-        own = lambda side: statistics.median(
-            (b["units"] / median_run(b)) / (f["units"] / median_run(f)) for b, f in zip(raw["inpaint-bf16"][side], raw["inpaint"][side]))
-        fp32_torch = statistics.median(
-            (g["units"] / median_run(g)) / (t["units"] / median_run(t)) for g, t in zip(raw["inpaint-bf16"]["go"], raw["inpaint"]["torch"]))
-        print(f"| … bf16 speed / own fp32 speed (Go / PyTorch) | {own('go'):.2f}x | {own('torch'):.2f}x | |")
-        print(f"| inpainting, Go bf16 / PyTorch fp32 (ratio of images/s) | | | **{fp32_torch:.2f}x** |")
+    bf16_rows("inpaint-bf16", "inpaint", "inpainting", "images/s")
 
 
 def main():
@@ -127,9 +136,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default="matmul,train-cpu,train-large,inpaint",
-                    help="comma-separated measurements: matmul, train-cpu, train-large, inpaint, inpaint-bf16 (not in the "
-                         "default set: inpainting with the tokenizer and transformer in bfloat16 mixed precision, "
-                         "Go's --bf16 against PyTorch's torch.autocast; best run together with inpaint)")
+                    help="comma-separated measurements: matmul, train-cpu, train-large, inpaint, and, not in the default "
+                         "set, inpaint-bf16 (inpainting with the tokenizer and transformer in bfloat16 mixed precision, "
+                         "Go's --bf16 against PyTorch's torch.autocast; best run together with inpaint) and "
+                         "train-cpu-bf16, train-large-bf16 (the training step in bfloat16 mixed precision: Go's "
+                         "benchgo train --bf16 against torch.autocast around forward and loss; best run together "
+                         "with train-cpu, train-large)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--large", default="384,8,6,1536", help="the larger preset: dim,layers,heads,mlp_dim (cpu preset otherwise)")
     ap.add_argument("--train-iters", type=int, default=10)
@@ -157,7 +169,7 @@ def main():
     dim, layers, heads, mlp = (int(x) for x in a.large.split(","))
     large = dict(cpu, dim=dim, layers=layers, heads=heads, mlp_dim=mlp)
 
-    def train_cmds(m):
+    def train_cmds(m, bf16=False):
         it = ["--iters", str(a.train_iters), "--warmup", str(a.train_warmup), "--batch", str(a.batch)]
         arch = ["--dim", str(m["dim"]), "--layers", str(m["layers"]), "--heads", str(m["heads"]), "--mlp-dim", str(m["mlp_dim"])]
         go = [a.go, "train", "--preset", "cpu"] + arch + it + th
@@ -165,6 +177,8 @@ def main():
                    "--beta1", str(tc["beta1"]), "--beta2", str(tc["beta2"]), "--weight-decay", str(tc["weight_decay"]),
                    "--label-smoothing", str(tc["label_smoothing"]), "--clip-norm", str(tc["clip_norm"]),
                    "--attention", a.torch_attention, "--optimizer", a.torch_optimizer] + arch + it + th
+        if bf16:
+            go, py = go + ["--bf16"], py + ["--bf16"]
         return go, py
 
     inp = ["--batch", str(a.batch), "--steps", str(a.steps), "--iters", str(a.inpaint_iters), "--warmup", str(a.inpaint_warmup)] + th
@@ -173,6 +187,8 @@ def main():
         "matmul": ([a.go, "matmul"] + mm, tb + ["matmul"] + mm),
         "train-cpu": train_cmds(cpu),
         "train-large": train_cmds(large),
+        "train-cpu-bf16": train_cmds(cpu, bf16=True),
+        "train-large-bf16": train_cmds(large, bf16=True),
         "inpaint": ([a.go, "inpaint", "--model", a.model, "--data", a.data] + inp,
                     tb + ["inpaint", "--dump", a.dump, "--model", a.model, "--attention", a.torch_attention] + inp),
         "inpaint-bf16": ([a.go, "inpaint", "--bf16", "--model", a.model, "--data", a.data] + inp,

@@ -1,6 +1,6 @@
 """The PyTorch half of the side-by-side benchmark (bench/compare.sh).
 
-    python bench/torch_bench.py train   [--dim 192 --layers 4 --heads 8 --mlp-dim 768] [--batch 32] ...
+    python bench/torch_bench.py train   [--dim 192 --layers 4 --heads 8 --mlp-dim 768] [--batch 32] [--bf16] ...
     python bench/torch_bench.py inpaint --dump DIR --model DIR [--batch 32] [--steps 8] [--bf16] ...
     python bench/torch_bench.py matmul  [--n 2048] ...
 
@@ -8,7 +8,8 @@ Each call runs one measurement (untimed warm-up runs, then timed ones) and
 prints it as one JSON line in the format of the Go bench.Result:
 {"name", "side": "torch", "units", "seconds": [...], "extra": {...}}.
 Eager PyTorch, float32 (inpaint --bf16: the model forwards under
-torch.autocast to bfloat16), --threads intra-op and inter-op threads.
+torch.autocast to bfloat16; train --bf16: forward and loss under
+torch.autocast, parameters and AdamW state stay float32), --threads intra-op and inter-op threads.
 """
 import argparse
 import json
@@ -66,16 +67,17 @@ def bench_train(a):
     def step():
         target = torch.randint(0, a.codes, (a.batch, a.positions), generator=gen)
         inp, weight = mask_tokens(target, a.codes, gen)
-        logits = model(inp)
-        # Mean cross-entropy (label smoothing over the K classes) on the masked positions.
-        loss = F.cross_entropy(logits[weight], target[weight], label_smoothing=a.label_smoothing)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            logits = model(inp)
+            # Mean cross-entropy (label smoothing over the K classes) on the masked positions.
+            loss = F.cross_entropy(logits[weight], target[weight], label_smoothing=a.label_smoothing)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, a.clip_norm)
         opt.step()
 
     secs = timed(a.warmup, a.iters, step)
-    return {"name": "train", "side": "torch", "units": a.batch, "seconds": secs,
+    return {"name": "train-bf16" if a.bf16 else "train", "side": "torch", "units": a.batch, "seconds": secs,
             "extra": {"params": sum(p.numel() for p in params)}}
 
 
@@ -140,6 +142,9 @@ def main():
     t.add_argument("--clip-norm", type=float, default=1.0)
     t.add_argument("--optimizer", choices=["default", "foreach", "fused"], default="default",
                    help="torch.optim.AdamW implementation (default: PyTorch's own choice)")
+    t.add_argument("--bf16", action="store_true",
+                   help="forward and loss under torch.autocast('cpu', dtype=torch.bfloat16) (mixed precision; "
+                        "parameters, gradients and optimizer state stay float32); the result is named train-bf16")
     i = sub.add_parser("inpaint", parents=[common])
     i.add_argument("--dump", required=True, help="benchgo dump directory with tokenizer.npz and transformer.npz")
     i.add_argument("--model", required=True, help="model directory (for the configs)")

@@ -211,7 +211,7 @@ func TestResumeWithoutCheckpointStartsAtZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	rs, err := openRunSession(run, m.g, m.init, m.saver, 1, RunOptions{Resume: true, Log: &log})
+	rs, err := openRunSession(run, m.g, m.init, m.saver, 1, false, RunOptions{Resume: true, Log: &log})
 	if err != nil {
 		t.Fatalf("resume without a checkpoint: %v", err)
 	}

@@ -35,9 +35,12 @@ type runSession struct {
 // openRunSession creates the session for graph g and either runs init (a
 // new run, or --resume of a run that has no checkpoint yet) or restores the
 // latest checkpoint and trainer state (--resume), after removing what an
-// interrupted run left behind (see Checkpointer.Clean).
-func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, opt RunOptions) (*runSession, error) {
-	sess, err := tfmodel.NewSession(g, opt.Replicas.sessionOptions(opt.Threads))
+// interrupted run left behind (see Checkpointer.Clean). bf16 turns on
+// oneDNN's bfloat16 auto mixed precision (tfmodel.SessionOptions.BFloat16).
+func openRunSession(run RunDir, g *tf.Graph, init *tf.Operation, saver *tfmodel.Saver, seed uint64, bf16 bool, opt RunOptions) (*runSession, error) {
+	so := opt.Replicas.sessionOptions(opt.Threads)
+	so.BFloat16 = bf16
+	sess, err := tfmodel.NewSession(g, so)
 	if err != nil {
 		return nil, opt.Replicas.explain(err)
 	}

@@ -176,7 +176,7 @@ func (t *tokenizerRun) openSession() (err error) {
 	if t.g, err = buildTokenizerTrain(t.cfg, t.opt); err != nil {
 		return err
 	}
-	t.rs, err = openRunSession(t.run, t.g.Graph, t.g.Init, t.g.Saver, t.cfg.Seed, t.opt)
+	t.rs, err = openRunSession(t.run, t.g.Graph, t.g.Init, t.g.Saver, t.cfg.Seed, false, t.opt)
 	return err
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/cpu"
 
 	"github.com/maskgit-go/maskgit/inpaint"
 	"github.com/maskgit-go/maskgit/pipeline"
@@ -32,6 +34,9 @@ func trainCommand() command {
 			initFrom := fs.String("init-from", "", "start from the weights of this transformer run or model directory (fresh optimizer, schedule and step count)")
 			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
 			strokes := fs.Float64("stroke-masks", -1, "share of training images masked with brush strokes like inpainting's instead of random tokens, 0…1 (default: the preset's)")
+			bf16 := fs.Bool("bf16", false, "experimental: train in oneDNN bfloat16 mixed precision (variables and checkpoints stay float32); "+
+				"faster on CPUs with AVX512_BF16 or AMX, but losses differ from float32 and the loss curve is not yet checked against float32 (benchgo train --losses); "+
+				"recorded in config.json (--resume keeps it)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -74,6 +79,13 @@ func trainCommand() command {
 				if err != nil {
 					return err
 				}
+				cfg.BFloat16 = *bf16
+				if rf.resume && !fs.Changed("bf16") {
+					cfg.BFloat16 = resumedBFloat16(opt.Out)
+				}
+				if cfg.BFloat16 && runtime.GOARCH == "amd64" && !cpu.X86.HasAVX512BF16 && !cpu.X86.HasAMXBF16 {
+					fmt.Fprintln(env.stderr, "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16: bfloat16 is emulated (slower than float32) or, without AVX512F, not applied")
+				}
 				res, err := train.TrainTransformer(ctx, cfg, opt)
 				if err != nil {
 					if errors.Is(err, context.Canceled) {
@@ -86,6 +98,18 @@ func trainCommand() command {
 			}
 		},
 	}
+}
+
+// resumedBFloat16 reports whether the transformer run in dir trains in
+// bfloat16 (its config.json's "bfloat16"), so that --resume keeps the
+// setting without --bf16; false when the config cannot be read (the
+// trainer then reports the problem).
+func resumedBFloat16(dir string) bool {
+	var cfg train.TransformerConfig
+	if err := train.RunDir(dir).ReadConfig(&cfg); err != nil {
+		return false
+	}
+	return cfg.BFloat16
 }
 
 func encodeCommand() command {

@@ -3,6 +3,8 @@
 // JSON line (bench.Result) on standard output.
 //
 //	benchgo train   [--preset cpu] [--dim D --layers L --heads H --mlp-dim M] [--batch 32] [--bf16] ...
+//	benchgo losses  [--preset cpu] [--dim D ...] [--batch 32] [--steps 200] [--lr-warmup N] [--window 10] [--tokens FILE]
+//	                (the same training in float32 and bfloat16: both loss curves and max |Δ| per window)
 //	benchgo inpaint [--model models/catfaces64] [--data DIR] [--batch 32] [--steps 8] [--bf16[=transformer|tokenizer]] ...
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
@@ -24,6 +26,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/maskgit-go/maskgit/bench"
+	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/pipeline"
 	"github.com/maskgit-go/maskgit/train"
 )
@@ -42,7 +46,7 @@ type usageError struct{ error }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: benchgo train|inpaint|matmul|dump|preset [flags]")
+		fmt.Fprintln(stderr, "usage: benchgo train|losses|inpaint|matmul|dump|preset [flags]")
 		return 2
 	}
 	fs := pflag.NewFlagSet("benchgo "+args[0], pflag.ContinueOnError)
@@ -53,37 +57,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var do func() (interface{}, error)
 	switch args[0] {
 	case "train":
-		preset := fs.String("preset", "cpu", "transformer preset (model, loss and optimizer)")
-		dim := fs.Int64("dim", 0, "override the preset's model dimension")
-		layers := fs.Int("layers", 0, "override the preset's layer count")
-		heads := fs.Int64("heads", 0, "override the preset's head count")
-		mlp := fs.Int64("mlp-dim", 0, "override the preset's MLP width")
+		mf := registerModelFlags(fs)
 		batch := fs.Int("batch", 32, "samples per step")
 		lr := fs.Float64("lr", 6e-4, "learning rate (constant)")
 		bf16 := fs.Bool("bf16", false, "bfloat16 mixed precision (oneDNN auto mixed precision); the result is named train-bf16")
 		do = func() (interface{}, error) {
-			p, err := train.TransformerPreset(*preset)
+			p, c, err := mf.config()
 			if err != nil {
-				return nil, usageError{err}
-			}
-			c := p.Model
-			if *dim > 0 {
-				c.Dim = *dim
-			}
-			if *layers > 0 {
-				c.Layers = *layers
-			}
-			if *heads > 0 {
-				c.Heads = *heads
-			}
-			if *mlp > 0 {
-				c.MLPDim = *mlp
-			}
-			if err := c.Validate(); err != nil {
-				return nil, usageError{err}
+				return nil, err
 			}
 			return bench.Train(bench.TrainOptions{Model: c, Train: p.Train, Batch: *batch, Warmup: *warmup, Iters: *iters,
 				Threads: *threads, LR: *lr, Seed: 1, BFloat16: *bf16})
+		}
+	case "losses":
+		mf := registerModelFlags(fs)
+		batch := fs.Int("batch", 32, "samples per step")
+		lr := fs.Float64("lr", 6e-4, "learning rate (constant)")
+		lrWarmup := fs.Int("lr-warmup", 0, "steps of linear learning-rate warm-up (constant --lr after)")
+		steps := fs.Int("steps", 200, "training steps of each run")
+		window := fs.Int("window", 10, "steps per row of the max |Δ| table")
+		seed := fs.Uint64("seed", 1, "seed of the weights, batches, masks and dropout (the same in both runs)")
+		tokens := fs.String("tokens", "", "token cache (maskgit encode) to draw the batches from; default: uniformly random tokens")
+		do = func() (interface{}, error) {
+			p, c, err := mf.config()
+			if err != nil {
+				return nil, err
+			}
+			opt := bench.LossOptions{Model: c, Train: p.Train, Batch: *batch, Steps: *steps, Window: *window,
+				Threads: *threads, LR: *lr, LRWarmup: *lrWarmup, Seed: *seed}
+			if *tokens != "" {
+				if opt.Tokens, err = dataset.ReadTokenCache(*tokens); err != nil {
+					return nil, usageError{fmt.Errorf("--tokens: %w", err)}
+				}
+			}
+			res, err := bench.Losses(opt)
+			if err != nil {
+				return nil, err
+			}
+			return res, res.WriteTable(stderr)
 		}
 	case "inpaint":
 		model := fs.String("model", "models/catfaces64", "model directory")
@@ -145,7 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return map[string]string{"dump": *out}, nil
 		}
 	default:
-		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, inpaint, matmul, dump, preset)\n", args[0])
+		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, losses, inpaint, matmul, dump, preset)\n", args[0])
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -173,6 +184,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// modelFlags pick a transformer preset and override its size.
+type modelFlags struct {
+	preset          *string
+	dim, heads, mlp *int64
+	layers          *int
+}
+
+func registerModelFlags(fs *pflag.FlagSet) modelFlags {
+	return modelFlags{
+		preset: fs.String("preset", "cpu", "transformer preset (model, loss and optimizer)"),
+		dim:    fs.Int64("dim", 0, "override the preset's model dimension"),
+		layers: fs.Int("layers", 0, "override the preset's layer count"),
+		heads:  fs.Int64("heads", 0, "override the preset's head count"),
+		mlp:    fs.Int64("mlp-dim", 0, "override the preset's MLP width"),
+	}
+}
+
+// config returns the preset and its model config with the overrides.
+func (f modelFlags) config() (train.TransformerConfig, transformer.Config, error) {
+	p, err := train.TransformerPreset(*f.preset)
+	if err != nil {
+		return p, p.Model, usageError{err}
+	}
+	c := p.Model
+	if *f.dim > 0 {
+		c.Dim = *f.dim
+	}
+	if *f.layers > 0 {
+		c.Layers = *f.layers
+	}
+	if *f.heads > 0 {
+		c.Heads = *f.heads
+	}
+	if *f.mlp > 0 {
+		c.MLPDim = *f.mlp
+	}
+	if err := c.Validate(); err != nil {
+		return p, c, usageError{err}
+	}
+	return p, c, nil
 }
 
 func load(model, data string, n int, opt pipeline.Options) (*pipeline.Model, *bench.Inputs, error) {
