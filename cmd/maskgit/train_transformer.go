@@ -35,7 +35,7 @@ func trainCommand() command {
 			maskSched := fs.String("mask-schedule", "", fmt.Sprintf("γ for training masks %v (default: the preset's, cosine)", inpaint.ScheduleNames()))
 			strokes := fs.Float64("stroke-masks", -1, "share of training images masked with brush strokes like inpainting's instead of random tokens, 0…1 (default: the preset's)")
 			bf16 := fs.Bool("bf16", false, "experimental: train in oneDNN bfloat16 mixed precision (variables and checkpoints stay float32); "+
-				"faster on CPUs with AVX512_BF16 or AMX, but losses differ from float32 and the loss curve is not yet checked against float32 (benchgo train --losses); "+
+				"faster on CPUs with AVX512_BF16 or AMX, but losses differ from float32 and the loss curve is not yet checked against float32 (benchgo losses); "+
 				"recorded in config.json (--resume keeps it)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
