@@ -53,7 +53,7 @@ type TransformerConfig struct {
 	// variables, optimizer state and checkpoints stay float32. Experimental:
 	// faster on CPUs with AVX512_BF16 or AMX, but losses differ from
 	// float32 and the loss curve is not yet checked against it (benchgo
-	// train --losses). Recorded in config.json, so --resume keeps it.
+	// losses). Recorded in config.json, so --resume keeps it.
 	BFloat16 bool `json:"bfloat16,omitempty"`
 }
 
