@@ -50,10 +50,16 @@ func BuildInference(cfg Config, device string) (*InferenceGraph, error) {
 	vs := tfmodel.NewStore(0, tf.Float)
 	g := &InferenceGraph{Cfg: cfg}
 	g.Tokens = op.Placeholder(s.SubScope("tokens"), tf.Int32, op.PlaceholderShape(tf.MakeShape(-1, cfg.Positions)))
-	g.Logits = Logits(s, vs, cfg, g.Tokens, tf.Output{}, tf.Output{})
+	m := newModel(s, vs, cfg)
+	none, last := tf.Output{}, cfg.Layers-1
+	below := m.blockRange(m.embed(g.Tokens, none, none), 0, last, none, none, false) // every block but the last
+	g.Logits = m.fullLogits(m.blockRange(below, last, cfg.Layers, none, none, false))
 	g.Uniform = op.Placeholder(s.SubScope("uniform"), tf.Double, op.PlaceholderShape(tf.MakeShape(-1, cfg.Positions)))
 	if s.Err() == nil {
-		c := buildChoices(s.SubScope("choose"), g.Tokens, g.Logits, g.Uniform, cfg.MaskID(), cfg.Codes)
+		// The choices come from their own path, which runs the last block
+		// and the head on the masked positions only (maskedRowLogits).
+		logits, rows := m.maskedRowLogits(below, g.Tokens, cfg.MaskID())
+		c := rowsChoices(s.SubScope("choose"), g.Tokens, rows, logits, g.Uniform, cfg.Codes)
 		g.Argmax, g.ArgmaxLogP, g.Sample, g.SampleLogP = c.argmax, c.argmaxLogP, c.sample, c.sampleLogP
 	}
 	g.Init = vs.InitOp(root.SubScope("init"))
@@ -104,10 +110,16 @@ type choices struct {
 // Σ_{j≤k} exp(l_j − m) exceeds u·S (at most the last class with a non-zero
 // term). Only masked rows are computed: fewer at every step.
 func buildChoices(s *op.Scope, tokens, logits, uniform tf.Output, maskID int32, k int64) choices {
-	shape := op.Shape(s.SubScope("shape"), tokens, op.ShapeOutType(tf.Int64)) // [B, N]
 	flatTok := op.Reshape(s.SubScope("flat_tokens"), tokens, op.Const(s.SubScope("minus1"), []int64{-1}))
 	rows := op.Where(s.SubScope("masked"), op.Equal(s.SubScope("is_mask"), flatTok, op.Const(s.SubScope("mask_id"), maskID))) // [M, 1] int64
 	rowLogits := op.GatherNd(s.SubScope("rows"), op.Reshape(s.SubScope("flat_logits"), logits, op.Const(s.SubScope("flat_shape"), []int64{-1, k})), rows)
+	return rowsChoices(s, tokens, rows, rowLogits, uniform, k)
+}
+
+// rowsChoices is buildChoices from the logits [M, K] of the rows [M, 1]
+// (flat int64 indices into tokens [B, N]) already selected.
+func rowsChoices(s *op.Scope, tokens, rows, rowLogits, uniform tf.Output, k int64) choices {
+	shape := op.Shape(s.SubScope("shape"), tokens, op.ShapeOutType(tf.Int64)) // [B, N]
 	rowU := op.GatherNd(s.SubScope("rows_u"), op.Reshape(s.SubScope("flat_u"), uniform, op.Const(s.SubScope("minus1_u"), []int64{-1})), rows)
 	c := rowChoices(s, rowLogits, rowU, k)
 	nflat := op.Prod(s.SubScope("cells"), shape, op.Const(s.SubScope("axis0"), int32(0)), op.ProdKeepDims(true))

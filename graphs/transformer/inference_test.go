@@ -1,6 +1,7 @@
 package transformer
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -71,10 +72,20 @@ func TestInferenceMatchesTrainingGraph(t *testing.T) {
 }
 
 // TestInferenceChoices runs the inference graph (random initial weights)
-// and checks its argmax and samples against the Go choose on its own
-// logits, and that an image's sample does not depend on its batch.
+// and checks its argmax and samples, which come from the masked-rows path
+// (maskedRowLogits), against the Go choose on its full logits, and that an
+// image's choices do not depend on its batch. The images have different
+// numbers of masked positions (half, all, none, half), so the last block
+// runs with padding slots; a batch with nothing masked gives zeros.
 func TestInferenceChoices(t *testing.T) {
-	cfg := tinyConfig()
+	wide := tinyConfig()
+	wide.Positions = 96 // the last block's slots: 16, 32, …, 96
+	for _, cfg := range []Config{tinyConfig(), wide} {
+		t.Run(fmt.Sprintf("positions=%d", cfg.Positions), func(t *testing.T) { testInferenceChoices(t, cfg) })
+	}
+}
+
+func testInferenceChoices(t *testing.T, cfg Config) {
 	ig, err := BuildInference(cfg, "")
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +98,14 @@ func TestInferenceChoices(t *testing.T) {
 	if _, err := sess.Run(nil, nil, []*tf.Operation{ig.Init}); err != nil {
 		t.Fatal(err)
 	}
-	const b = 3
+	const b = 4
 	n, k := int(cfg.Positions), int(cfg.Codes)
 	rng := rand.New(rand.NewPCG(5, 6))
 	tokens := make([]int32, b*n)
 	uniform := make([]float64, b*n)
 	for i := range tokens {
 		tokens[i] = int32(rng.IntN(k))
-		if rng.IntN(2) == 0 {
+		if img := i / n; img == 1 || (img != 2 && rng.IntN(2) == 0) {
 			tokens[i] = cfg.MaskID()
 		}
 		uniform[i] = rng.Float64()
@@ -122,16 +133,56 @@ func TestInferenceChoices(t *testing.T) {
 		r := logits[i*k : (i+1)*k]
 		wa, wal := refChoose(r, 0, false)
 		ws, wsl := refChoose(r, uniform[i], true)
-		if argmax[i] != wa || math.Abs(argmaxLogP[i]-wal) > 1e-12 || sample[i] != ws || math.Abs(sampleLogP[i]-wsl) > 1e-12 {
+		// 1e-5: the choices' logits come from their own path (float32
+		// rounding of a separate query matmul), not from these logits.
+		if argmax[i] != wa || math.Abs(argmaxLogP[i]-wal) > 1e-5 || sample[i] != ws || math.Abs(sampleLogP[i]-wsl) > 1e-5 {
 			t.Fatalf("position %d: argmax %d (%v) sample %d (%v), Go %d (%v) %d (%v)", i, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i], wa, wal, ws, wsl)
 		}
 	}
-	// The last image alone gets the same samples.
-	alone := run(tokens[(b-1)*n:], uniform[(b-1)*n:], 1)
-	got, _ := tfmodel.Int32s(alone[3])
-	for p := range got {
-		if got[p] != sample[(b-1)*n+p] {
-			t.Fatalf("position %d: sample %d alone, %d in a batch of %d", p, got[p], sample[(b-1)*n+p], b)
+	// Each image alone gets the same choices as in the batch.
+	for img := 0; img < b; img++ {
+		alone := run(tokens[img*n:(img+1)*n], uniform[img*n:(img+1)*n], 1)
+		gotA, _ := tfmodel.Int32s(alone[1])
+		gotS, _ := tfmodel.Int32s(alone[3])
+		gotAL, gotSL := float64s(alone[2]), float64s(alone[4])
+		for p := range gotS {
+			i := img*n + p
+			if gotA[p] != argmax[i] || gotS[p] != sample[i] || gotAL[p] != argmaxLogP[i] || gotSL[p] != sampleLogP[i] {
+				t.Fatalf("image %d position %d: alone %d %v %d %v, in a batch of %d %d %v %d %v",
+					img, p, gotA[p], gotAL[p], gotS[p], gotSL[p], b, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i])
+			}
 		}
 	}
+	// Nothing masked anywhere: zeros.
+	none := run(tokens[2*n:3*n], uniform[2*n:3*n], 1)
+	for j, o := range none[1:] {
+		if sh := o.Shape(); len(sh) != 2 || sh[0] != 1 || sh[1] != int64(n) || !allZero(o) {
+			t.Fatalf("output %d with nothing masked: %v, want zeros", j+1, o.Value())
+		}
+	}
+}
+
+// allZero reports whether every element of an int32 or float64 tensor is 0.
+func allZero(t *tf.Tensor) bool {
+	switch v := t.Value().(type) {
+	case [][]int32:
+		for _, row := range v {
+			for _, x := range row {
+				if x != 0 {
+					return false
+				}
+			}
+		}
+		return true
+	case [][]float64:
+		for _, row := range v {
+			for _, x := range row {
+				if x != 0 {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -166,34 +166,59 @@ func (m *model) layerNorm(s *op.Scope, x tf.Output, w normVars) tf.Output {
 // without dropout. grads marks the pass that will be differentiated (see
 // attention).
 func (m *model) trunk(ids, rate, seed tf.Output, grads bool) tf.Output {
-	s, cfg := m.s, m.cfg
-	if s.Err() != nil {
-		return tf.Output{}
-	}
-	d := cfg.Dim
-	drop := func(ds *op.Scope, x tf.Output) tf.Output {
+	return m.blockRange(m.embed(ids, rate, seed), 0, len(m.blocks), rate, seed, grads)
+}
+
+// dropper returns dropout at rate with seed, or the identity when rate is
+// nil.
+func dropper(rate, seed tf.Output) func(*op.Scope, tf.Output) tf.Output {
+	return func(ds *op.Scope, x tf.Output) tf.Output {
 		if rate.Op == nil || ds.Err() != nil {
 			return x
 		}
 		return ops.Dropout(ds, x, rate, seed)
 	}
+}
+
+// embed is the token and position embedding of ids [B, N] with its
+// LayerNorm (and dropout): [B·N, D].
+func (m *model) embed(ids, rate, seed tf.Output) tf.Output {
+	s := m.s
+	if s.Err() != nil {
+		return tf.Output{}
+	}
 	es := s.SubScope("embed")
 	h := op.GatherV2(es.SubScope("tok"), m.tokEmb.Value, ids, op.Const(es.SubScope("axis"), int32(0)))
 	h = op.Add(es.SubScope("add_pos"), h, m.posEmb.Value)
-	h = op.Reshape(es.SubScope("flat"), h, op.Const(es.SubScope("flat_shape"), []int64{-1, d}))
+	h = op.Reshape(es.SubScope("flat"), h, op.Const(es.SubScope("flat_shape"), []int64{-1, m.cfg.Dim}))
 	h = m.layerNorm(es.SubScope("ln_emb"), h, m.lnEmb)
-	h = drop(es, h)
-	for i := range m.blocks {
+	return dropper(rate, seed)(es, h)
+}
+
+// blockRange runs blocks from, from+1, …, to−1 on h [B·N, D].
+func (m *model) blockRange(h tf.Output, from, to int, rate, seed tf.Output, grads bool) tf.Output {
+	if m.s.Err() != nil {
+		return tf.Output{}
+	}
+	drop := dropper(rate, seed)
+	for i := from; i < to; i++ {
 		b := &m.blocks[i]
 		fs := b.s.SubScope("fwd")
 		a := drop(fs.SubScope("attn_drop"), m.attention(fs.SubScope("attn"), h, b, rate, seed, grads))
-		h = m.layerNorm(fs.SubScope("ln1"), op.Add(fs.SubScope("residual1"), h, a), b.ln1)
-		ms := fs.SubScope("mlp")
-		x := ops.GELU(ms, m.dense(ms.SubScope("fc1"), h, b.fc1))
-		x = drop(fs.SubScope("mlp_drop"), m.dense(ms.SubScope("fc2"), x, b.fc2))
-		h = m.layerNorm(fs.SubScope("ln2"), op.Add(fs.SubScope("residual2"), h, x), b.ln2)
+		h = m.blockTail(fs, h, a, b, drop)
 	}
 	return h
+}
+
+// blockTail is a block after its attention: h + a, LayerNorm, the MLP with
+// its residual, LayerNorm, on rows [R, D]. drop applies dropout (identity
+// without it).
+func (m *model) blockTail(fs *op.Scope, h, a tf.Output, b *blockVars, drop func(*op.Scope, tf.Output) tf.Output) tf.Output {
+	h = m.layerNorm(fs.SubScope("ln1"), op.Add(fs.SubScope("residual1"), h, a), b.ln1)
+	ms := fs.SubScope("mlp")
+	x := ops.GELU(ms, m.dense(ms.SubScope("fc1"), h, b.fc1))
+	x = drop(fs.SubScope("mlp_drop"), m.dense(ms.SubScope("fc2"), x, b.fc2))
+	return m.layerNorm(fs.SubScope("ln2"), op.Add(fs.SubScope("residual2"), h, x), b.ln2)
 }
 
 // attention is ops.MultiHeadSelfAttention on x [B·N, D]: one matmul with

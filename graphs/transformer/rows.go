@@ -1,0 +1,128 @@
+package transformer
+
+import (
+	"math"
+
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+	"github.com/galeone/tensorflow/tensorflow/go/op"
+)
+
+// maskedRowLogits is the inference path of the decoding loop: from h
+// [B·N, D], the output of every block but the last, the logits [M, K] of
+// the M positions of ids [B, N] that hold maskID only, and their
+// flat indices rows [M, 1] int64 into [B·N], in row-major order (the order
+// of Where on the flat ids).
+//
+// A decoding step needs nothing else, so the last block and the head run
+// on those rows only: the last block computes keys and values for all
+// positions, and queries, attention, output projection and MLP for the
+// masked ones; the head runs on the masked ones. Images have different
+// numbers of masked positions, so the last block runs on [B, P] slots, P
+// the most masked positions of any image in the batch: an image's masked
+// positions first (ascending), then padding slots whose results are
+// dropped. Every kept row has the full path's arithmetic (up to float
+// rounding: the query has its own matmul); the work saved is the last
+// block's and the head's share times the unmasked fraction.
+func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf.Output) {
+	s, cfg := m.s.SubScope("masked_rows"), m.cfg
+	if s.Err() != nil {
+		return tf.Output{}, tf.Output{}
+	}
+	n, d := cfg.Positions, cfg.Dim
+	last := &m.blocks[len(m.blocks)-1]
+
+	is := s.SubScope("select")
+	isMask := op.Cast(is.SubScope("is_mask"), op.Equal(is, ids, op.Const(is.SubScope("mask_id"), maskID)), tf.Int32) // [B, N]
+	count := op.Sum(is.SubScope("count"), isMask, op.Const(is.SubScope("axis1"), int32(1)))                          // [B]
+	most := op.Max(is.SubScope("most"), count, op.Const(is.SubScope("axis0"), int32(0)))
+	p := op.Minimum(is.SubScope("slots"), roundUp(is.SubScope("round"), most), op.Const(is.SubScope("n"), int32(n))) // P
+	// TopK is stable (the lower index first among equals): masked
+	// positions ascending, then unmasked ones as padding.
+	_, slotPos := op.TopKV2(is.SubScope("order"), isMask, p) // [B, P] int32
+
+	h3 := op.Reshape(s.SubScope("grid"), h, op.Const(s.SubScope("grid_shape"), []int64{-1, n, d}))
+	hq := op.GatherV2(s.SubScope("queries"), h3, slotPos, op.Const(s.SubScope("axis1"), int32(1)), op.GatherV2BatchDims(1)) // [B, P, D]
+	hq = op.Reshape(s.SubScope("flat_queries"), hq, op.Const(s.SubScope("flat_shape"), []int64{-1, d}))
+
+	fs := last.s.SubScope("fwd_rows")
+	noDrop := func(_ *op.Scope, x tf.Output) tf.Output { return x }
+	hOut := m.blockTail(fs, hq, m.attentionRows(fs.SubScope("attn"), h, hq, p, last), last, noDrop) // [B·P, D]
+
+	// Keep the slots that hold masked positions: slot j of image b is one
+	// when j < count[b].
+	ks := s.SubScope("keep")
+	slot := op.Range(ks.SubScope("slot"), op.Const(ks.SubScope("zero"), int32(0)), p, op.Const(ks.SubScope("one"), int32(1))) // [P]
+	keep := op.Where(ks, op.Less(ks.SubScope("valid"), op.ExpandDims(ks.SubScope("slot_row"), slot, op.Const(ks.SubScope("ax0"), int32(0))),
+		op.ExpandDims(ks.SubScope("count_col"), count, op.Const(ks.SubScope("ax1"), int32(1))))) // [M, 2] int64: (b, j)
+	pos := op.Cast(ks.SubScope("pos64"), op.GatherNd(ks.SubScope("pos"), slotPos, keep), tf.Int64) // [M]
+	kb := op.Squeeze(ks.SubScope("b"), op.Slice(ks.SubScope("b_col"), keep, op.Const(ks.SubScope("b0"), []int64{0, 0}), op.Const(ks.SubScope("b1"), []int64{-1, 1})), op.SqueezeAxis([]int64{1}))
+	kj := op.Squeeze(ks.SubScope("j"), op.Slice(ks.SubScope("j_col"), keep, op.Const(ks.SubScope("j0"), []int64{0, 1}), op.Const(ks.SubScope("j1"), []int64{-1, 1})), op.SqueezeAxis([]int64{1}))
+	p64 := op.Cast(ks.SubScope("p64"), p, tf.Int64)
+	slotRow := op.Add(ks.SubScope("slot_row_index"), op.Mul(ks.SubScope("b_times_p"), kb, p64), kj)                     // [M] into [B·P]
+	flat := op.Add(ks.SubScope("flat_index"), op.Mul(ks.SubScope("b_times_n"), kb, op.Const(ks.SubScope("n"), n)), pos) // [M] into [B·N]
+	hRows := op.GatherV2(ks.SubScope("rows"), hOut, slotRow, op.Const(ks.SubScope("axis"), int32(0)))                   // [M, D]
+	// The head runs on M rounded up to a multiple of rowBlock (zero rows,
+	// dropped after).
+	hs := m.hs.SubScope("rows")
+	mRows := op.Size(hs.SubScope("m"), pos, op.SizeOutType(tf.Int32))
+	extra := op.Sub(hs.SubScope("extra"), roundUp(hs.SubScope("round"), mRows), mRows)
+	zero := op.Const(hs.SubScope("zero"), int32(0))
+	padRows := op.Pack(hs.SubScope("pad_rows"), []tf.Output{zero, extra})
+	hPad := op.Pad(hs.SubScope("pad_h"), hRows, op.Pack(hs.SubScope("pad_hw"), []tf.Output{padRows, op.Const(hs.SubScope("no_pad"), []int32{0, 0})}))
+	posPad := op.Pad(hs.SubScope("pad_pos"), pos, op.ExpandDims(hs.SubScope("pad_pw"), padRows, zero))
+	logits = m.rowLogits(hs, hPad, posPad)
+	logits = op.Slice(hs.SubScope("unpad"), logits, op.Const(hs.SubScope("begin"), []int32{0, 0}),
+		op.Pack(hs.SubScope("size"), []tf.Output{mRows, op.Const(hs.SubScope("all"), int32(-1))}))
+	rows = op.ExpandDims(ks.SubScope("rows_col"), flat, op.Const(ks.SubScope("ax_last"), int32(1)))
+	return logits, rows
+}
+
+// rowBlock is the multiple the row counts of the masked-rows path are
+// rounded up to. TensorFlow's CPU kernels (oneDNN's matmuls, Eigen's
+// vectorised elementwise ops) give a row bits that depend on how many rows
+// the tensor has and where the row falls in a vector; with row counts that
+// are multiples of 16 (AVX-512 holds 16 float32s) every row is computed
+// the same way whatever the batch, as in the full path (B·256 rows).
+const rowBlock = 16
+
+// roundUp rounds x (an int32 scalar ≥ 0) up to a multiple of rowBlock.
+func roundUp(s *op.Scope, x tf.Output) tf.Output {
+	b := op.Const(s.SubScope("block"), int32(rowBlock))
+	up := op.Add(s, x, op.Const(s.SubScope("block_minus_1"), int32(rowBlock-1)))
+	return op.Mul(s, op.FloorDiv(s, up, b), b)
+}
+
+// attentionRows is attention for the query rows hq [B·P, D] (p per image)
+// against the keys and values of all rows h [B·N, D], with the kernels
+// attention uses (the query's scaled by 1/√Dh), forward only.
+func (m *model) attentionRows(s *op.Scope, h, hq, p tf.Output, b *blockVars) tf.Output {
+	cfg := m.cfg
+	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
+	dh := d / heads
+	scale := fscalar(s.SubScope("scale"), 1/math.Sqrt(float64(dh)))
+
+	qs := s.SubScope("q")
+	q := op.BiasAdd(qs, op.MatMul(qs, hq, op.Mul(qs.SubScope("kernel"), b.query.kernel.Value, scale)),
+		op.Mul(qs.SubScope("bias"), b.query.bias.Value, scale))
+	c := func(name string, v int32) tf.Output { return op.Const(qs.SubScope(name), v) }
+	qShape := op.Pack(qs.SubScope("shape"), []tf.Output{c("b", -1), p, c("h", int32(heads)), c("dh", int32(dh))})
+	q = op.Transpose(qs, op.Reshape(qs, q, qShape), op.Const(qs.SubScope("perm"), []int32{0, 2, 1, 3})) // [B, H, P, Dh]
+
+	vs := s.SubScope("kv")
+	kernel := op.ConcatV2(vs.SubScope("kernel"), []tf.Output{b.key.kernel.Value, b.value.kernel.Value}, op.Const(vs.SubScope("k_axis"), int32(1)))
+	bias := op.ConcatV2(vs.SubScope("bias"), []tf.Output{b.key.bias.Value, b.value.bias.Value}, op.Const(vs.SubScope("b_axis"), int32(0)))
+	kv := op.BiasAdd(vs, op.MatMul(vs, h, kernel), bias) // [B·N, 2D]
+	kv = op.Reshape(vs, kv, op.Const(vs.SubScope("shape"), []int64{-1, n, 2, heads, dh}))
+	kv = op.Transpose(vs, kv, op.Const(vs.SubScope("perm"), []int32{2, 0, 3, 1, 4})) // [2, B, H, N, Dh]
+	parts := op.Unpack(vs, kv, 2)
+
+	scores := op.BatchMatMulV2(s.SubScope("scores"), q, parts[0], op.BatchMatMulV2AdjY(true)) // [B, H, P, N]
+	sm := s.SubScope("softmax")
+	probs := op.Softmax(sm, op.Reshape(sm.SubScope("flatten"), scores, op.Const(sm.SubScope("flat_shape"), []int64{-1, n})))
+	probs = op.Reshape(sm.SubScope("unflatten"), probs, op.Shape(sm.SubScope("shape"), scores))
+	cs := s.SubScope("context")
+	ctx := op.BatchMatMulV2(cs, probs, parts[1]) // [B, H, P, Dh]
+	ctx = op.Transpose(cs, ctx, op.Const(cs.SubScope("perm"), []int32{0, 2, 1, 3}))
+	ctx = op.Reshape(cs, ctx, op.Const(cs.SubScope("shape"), []int64{-1, d}))
+	return m.dense(s.SubScope("out"), ctx, b.out)
+}
