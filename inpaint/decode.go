@@ -1,6 +1,7 @@
 package inpaint
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -90,8 +91,12 @@ type candidate struct {
 
 // Decode fills every masked token of every input. Images with nothing masked
 // are returned unchanged without calling p. Images are sent to p in groups of
-// at most Config.Batch; each image uses only its own random stream, so its
-// result does not depend on which other images share its batch.
+// at most Config.Batch, ordered by their number of unknown tokens (fewest
+// first, input order among equals), so a group holds images of similar
+// holes: a model that computes only the masked positions (the transformer's
+// inference graph) pads every image of a call to the most of them. Each
+// image uses only its own random stream, so its result does not depend on
+// which other images share its batch; results come back in input order.
 func (d *Decoder) Decode(ctx context.Context, p Predictor, inputs []Input) ([]Result, error) {
 	if p == nil {
 		return nil, fmt.Errorf("inpaint: Decode needs a Predictor")
@@ -119,6 +124,7 @@ func (d *Decoder) Decode(ctx context.Context, p Predictor, inputs []Input) ([]Re
 		}
 		work = append(work, st)
 	}
+	slices.SortStableFunc(work, func(a, b *imageState) int { return cmp.Compare(a.unknown0, b.unknown0) })
 	chunk := d.cfg.Batch
 	if chunk == 0 {
 		chunk = max(len(work), 1)

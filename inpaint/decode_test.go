@@ -317,6 +317,73 @@ func TestBatchIndependence(t *testing.T) {
 	}
 }
 
+// countingPredictor records the number of masked tokens of every image of
+// every call, then predicts with hashPredictor.
+type countingPredictor struct {
+	hashPredictor
+	maskID int32
+	counts [][]int
+}
+
+func (p *countingPredictor) Predict(ctx context.Context, tokens []int32, batch int) ([]float32, error) {
+	var c []int
+	for b := 0; b < batch; b++ {
+		c = append(c, countOf(tokens[b*p.n:(b+1)*p.n], p.maskID))
+	}
+	p.counts = append(p.counts, c)
+	return p.hashPredictor.Predict(ctx, tokens, batch)
+}
+
+func countOf(x []int32, v int32) int {
+	n := 0
+	for _, t := range x {
+		if t == v {
+			n++
+		}
+	}
+	return n
+}
+
+// TestGroupsBySize checks that groups hold the images with the fewest
+// unknown tokens first, in input order among equals, and that the results
+// still come back in input order, equal to one call per image.
+func TestGroupsBySize(t *testing.T) {
+	cfg := tinyConfig()
+	mask := int32(cfg.MaskID)
+	base := tinyInputs(9, 6, 0)[1:] // nothing masked (image 0 of tinyInputs is all masked)
+	holes := []int{9, 2, 7, 2, 12}  // unknown tokens per image
+	toks := make([][]int32, len(holes))
+	for i, h := range holes {
+		toks[i] = slices.Clone(base[i])
+		for p := 0; p < h; p++ {
+			toks[i][p] = mask
+		}
+	}
+	cfg.Batch, cfg.Steps = 2, 2 // two calls per group: every image has ≥ 2 unknown tokens
+	p := &countingPredictor{hashPredictor: hashPredictor{seed: 4, n: 16, k: 8}, maskID: mask}
+	got := decodeTiny(t, cfg, p, toks, 77, 0)
+	// Each group runs its cfg.Steps calls before the next one starts; the
+	// first call of a group sees its images' holes: {2, 2} (inputs 1, 3),
+	// {7, 9} (inputs 2, 0), {12} (input 4).
+	want := [][]int{{2, 2}, {7, 9}, {12}}
+	if len(p.counts) != len(want)*cfg.Steps {
+		t.Fatalf("%d calls %v, want %d", len(p.counts), p.counts, len(want)*cfg.Steps)
+	}
+	for g, w := range want {
+		if first := p.counts[g*cfg.Steps]; !slices.Equal(first, w) {
+			t.Fatalf("group %d starts with masked counts %v, want %v (calls %v)", g, first, w, p.counts)
+		}
+	}
+	for i := range toks {
+		c := cfg
+		c.Batch = 1
+		alone := decodeTiny(t, c, &hashPredictor{seed: 4, n: 16, k: 8}, toks[i:i+1], 77, i)
+		if !slices.Equal(got[i].Tokens, alone[0].Tokens) || got[i].Unknown0 != holes[i] {
+			t.Errorf("image %d: %v (unknown %d), alone %v (want unknown %d)", i, got[i].Tokens, got[i].Unknown0, alone[0].Tokens, holes[i])
+		}
+	}
+}
+
 func TestUntouchedImagesSkipModel(t *testing.T) {
 	toks := tinyInputs(7, 3, 0)[1:] // nothing masked
 	p := &hashPredictor{seed: 1, n: 16, k: 8}
