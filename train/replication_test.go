@@ -19,6 +19,7 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 	"github.com/maskgit-go/maskgit/tfmodel/cluster"
 	"github.com/maskgit-go/maskgit/tfmodel/replicate"
@@ -193,38 +194,11 @@ func finalVars(t *testing.T, run string, prefixes ...string) map[string][]float3
 		if x.DataType() != tf.Float {
 			continue
 		}
-		out[ct.Name] = flat32(x.Value())
+		if out[ct.Name], err = tfmodel.Float32s(x); err != nil {
+			t.Fatalf("%s: %v", ct.Name, err)
+		}
 	}
 	return out
-}
-
-// flat32 flattens a float32 tensor value of rank 0 to 4.
-func flat32(x interface{}) []float32 {
-	switch v := x.(type) {
-	case float32:
-		return []float32{v}
-	case []float32:
-		return v
-	case [][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, r...)
-		}
-		return o
-	case [][][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, flat32(r)...)
-		}
-		return o
-	case [][][][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, flat32(r)...)
-		}
-		return o
-	}
-	panic(fmt.Sprintf("flat32: %T", x))
 }
 
 // TestClusterMatchesSingle: the chief and two worker processes on loopback
@@ -270,12 +244,7 @@ func TestClusterMatchesSingle(t *testing.T) {
 		t.Fatalf("%d and %d variables", len(va), len(vb))
 	}
 	for name, a := range va {
-		b := vb[name]
-		scale, diff := 1.0, 0.0
-		for i := range a {
-			scale = math.Max(scale, math.Abs(float64(a[i])))
-			diff = math.Max(diff, math.Abs(float64(a[i]-b[i])))
-		}
+		diff, scale := testutil.MaxDiff(a, vb[name])
 		bound := 1e-5 * scale
 		if strings.HasSuffix(name, "/attn/key/bias") {
 			// Its gradient is 0 in exact arithmetic (softmax ignores a

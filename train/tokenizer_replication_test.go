@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -111,11 +112,7 @@ func compareTokenizerRuns(t *testing.T, what string, a, b tokenizerTrace, steps 
 			t.Errorf("%s: %s has %d and %d values", what, name, len(x), len(y))
 			continue
 		}
-		scale, diff := 1.0, 0.0
-		for i := range x {
-			scale = math.Max(scale, math.Abs(float64(x[i])))
-			diff = math.Max(diff, math.Abs(float64(x[i]-y[i])))
-		}
+		diff, scale := testutil.MaxDiff(x, y)
 		if diff > 1e-5*scale {
 			t.Errorf("%s: %s differs by %g", what, name, diff)
 		}
