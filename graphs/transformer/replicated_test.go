@@ -16,14 +16,8 @@ import (
 // returns the losses, grad norms and the final variables.
 func runSteps(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, steps, batch int) (losses, norms []float64, vars map[string][]float32) {
 	t.Helper()
-	sess, err := tfmodel.NewSession(g.Graph, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := testutil.InitSession(t, g.Graph, opts, g.Init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		t.Fatal(err)
-	}
 	n := int(g.Cfg.Positions)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for st := 0; st < steps; st++ {

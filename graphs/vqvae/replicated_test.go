@@ -34,14 +34,8 @@ func stepFetches(g *TrainGraph) []tf.Output {
 // single image (fewer images than replicas).
 func replicatedRun(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, steps, batch int) trace {
 	t.Helper()
-	sess, err := tfmodel.NewSession(g.Graph, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := testutil.InitSession(t, g.Graph, opts, g.Init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		t.Fatal(err)
-	}
 	r := int(g.Model.Cfg.Resolution)
 	var tr trace
 	for st := 0; st < steps; st++ {

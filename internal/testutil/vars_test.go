@@ -51,14 +51,8 @@ func TestVarValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := InitSession(t, g, tfmodel.SessionOptions{Threads: 1}, init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
-		t.Fatal(err)
-	}
 	vals, msg := varValues(t, sess, []*tfmodel.Variable{w})
 	if msg != "" || len(vals) != 1 || fmt.Sprint(vals["w"]) != "[1.5 1.5 1.5 1.5 1.5 1.5]" {
 		t.Errorf("float variable: %v (%q)", vals, msg)
