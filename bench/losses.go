@@ -10,9 +10,6 @@ import (
 
 	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/graphs/transformer"
-	"github.com/maskgit-go/maskgit/inpaint"
-	"github.com/maskgit-go/maskgit/tfmodel"
-	"github.com/maskgit-go/maskgit/train"
 )
 
 // LossOptions configure Losses.
@@ -97,25 +94,14 @@ func Losses(opt LossOptions) (LossCurves, error) {
 
 // lossCurve trains one run of Losses and returns the loss of every step.
 func lossCurve(opt LossOptions, bf16 bool) ([]float64, error) {
-	g, err := transformer.BuildTrain(opt.Model, opt.Train, int64(opt.Seed), "")
+	ts, err := newTrainSession("bench losses", opt.Model, opt.Train, opt.Seed, opt.Threads, bf16)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: opt.Threads, BFloat16: bf16})
-	if err != nil {
-		return nil, err
-	}
-	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		return nil, fmt.Errorf("bench losses: init: %w", err)
-	}
+	defer ts.Close()
 	n, b := int(opt.Model.Positions), opt.Batch
 	// The same stream in both runs: the same batches and masks.
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6c6f73736573))
-	rate, err := tf.NewTensor(float32(opt.Model.Dropout))
-	if err != nil {
-		return nil, err
-	}
 	losses := make([]float64, opt.Steps)
 	target := make([]int32, b*n)
 	for step := range losses {
@@ -131,19 +117,6 @@ func lossCurve(opt LossOptions, bf16 bool) ([]float64, error) {
 				row[j] = int32(v)
 			}
 		}
-		input, weight := train.MaskTokens(target, b, n, opt.Model.MaskID(), inpaint.Cosine, rng)
-		ti, err := tfmodel.NewTensorShaped(input, int64(b), int64(n))
-		if err != nil {
-			return nil, err
-		}
-		tt, err := tfmodel.NewTensorShaped(target, int64(b), int64(n))
-		if err != nil {
-			return nil, err
-		}
-		tw, err := tfmodel.NewTensorShaped(weight, int64(b), int64(n))
-		if err != nil {
-			return nil, err
-		}
 		f := 1.0
 		if step < opt.LRWarmup {
 			f = float64(step+1) / float64(opt.LRWarmup)
@@ -152,18 +125,13 @@ func lossCurve(opt LossOptions, bf16 bool) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		seed, err := tf.NewTensor([]int64{int64(opt.Seed), int64(step)})
+		out, err := ts.step(target, rng, lr, int64(step))
 		if err != nil {
 			return nil, err
 		}
-		feeds := map[tf.Output]*tf.Tensor{g.Input: ti, g.Target: tt, g.Weight: tw, g.LR: lr, g.Rate: rate, g.Seed: seed}
-		out, err := sess.Run(feeds, []tf.Output{g.Loss}, []*tf.Operation{g.Step})
-		if err != nil {
-			return nil, fmt.Errorf("bench losses: step %d: %w", step+1, err)
-		}
-		l, ok := out[0].Value().(float32)
+		l, ok := out.Value().(float32)
 		if !ok {
-			return nil, fmt.Errorf("bench losses: the loss is %T, want float32", out[0].Value())
+			return nil, fmt.Errorf("bench losses: the loss is %T, want float32", out.Value())
 		}
 		losses[step] = float64(l)
 	}

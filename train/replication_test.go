@@ -19,6 +19,7 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 	"github.com/maskgit-go/maskgit/tfmodel/cluster"
 	"github.com/maskgit-go/maskgit/tfmodel/replicate"
@@ -193,38 +194,11 @@ func finalVars(t *testing.T, run string, prefixes ...string) map[string][]float3
 		if x.DataType() != tf.Float {
 			continue
 		}
-		out[ct.Name] = flat32(x.Value())
+		if out[ct.Name], err = tfmodel.Float32s(x); err != nil {
+			t.Fatalf("%s: %v", ct.Name, err)
+		}
 	}
 	return out
-}
-
-// flat32 flattens a float32 tensor value of rank 0 to 4.
-func flat32(x interface{}) []float32 {
-	switch v := x.(type) {
-	case float32:
-		return []float32{v}
-	case []float32:
-		return v
-	case [][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, r...)
-		}
-		return o
-	case [][][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, flat32(r)...)
-		}
-		return o
-	case [][][][]float32:
-		var o []float32
-		for _, r := range v {
-			o = append(o, flat32(r)...)
-		}
-		return o
-	}
-	panic(fmt.Sprintf("flat32: %T", x))
 }
 
 // TestClusterMatchesSingle: the chief and two worker processes on loopback
@@ -270,12 +244,7 @@ func TestClusterMatchesSingle(t *testing.T) {
 		t.Fatalf("%d and %d variables", len(va), len(vb))
 	}
 	for name, a := range va {
-		b := vb[name]
-		scale, diff := 1.0, 0.0
-		for i := range a {
-			scale = math.Max(scale, math.Abs(float64(a[i])))
-			diff = math.Max(diff, math.Abs(float64(a[i]-b[i])))
-		}
+		diff, scale := testutil.MaxDiff(a, vb[name])
 		bound := 1e-5 * scale
 		if strings.HasSuffix(name, "/attn/key/bias") {
 			// Its gradient is 0 in exact arithmetic (softmax ignores a
@@ -297,46 +266,11 @@ func TestClusterWorkerDies(t *testing.T) {
 		t.Skip("starts a 2-task cluster and kills a worker")
 	}
 	dir, cfg, log := tinyTransformerSetup(t)
-	cfg.Steps = 30
-	const timeout = 20 * time.Second
-	rep, ws := startCluster(t, 2, timeout)
-	var killedAt time.Time
-	opt := RunOptions{Out: filepath.Join(dir, "run"), LogEvery: 5, ValEvery: 100, CkptEvery: 5, Threads: 1, Log: log, Replicas: rep,
-		StepHook: func(step int64, _ float64) {
-			if step == 12 {
-				ws[0].kill()
-				killedAt = time.Now()
-			}
-		}}
-	res, err := TrainTransformer(context.Background(), cfg, opt)
-	if err == nil {
-		t.Fatalf("the run finished (%+v) although task 1 died", res)
-	}
-	took := time.Since(killedAt)
-	t.Logf("error %v after %v", err, took)
-	if !strings.Contains(err.Error(), "task 1 ("+rep.Cluster.Hosts[1]+") is unreachable") {
-		t.Errorf("error does not name task 1: %v", err)
-	}
-	if took > timeout+15*time.Second {
-		t.Errorf("the chief stopped %v after the worker died (step timeout %v)", took, timeout)
-	}
-	prefix, err := tfmodel.LatestCheckpoint(RunDir(opt.Out).CkptDir())
-	if err != nil || !strings.HasSuffix(prefix, "step-00000010") {
-		t.Fatalf("latest checkpoint %q, %v; want step 10", prefix, err)
-	}
-	if _, err := tfmodel.ListCheckpoint(prefix); err != nil {
-		t.Fatalf("checkpoint %s unreadable: %v", prefix, err)
-	}
-	// The worker comes back on its address; --resume continues from step 10.
-	startTFWorker(t, rep.Cluster.String(), 1)
-	opt.Resume, opt.StepHook = true, nil
-	res, err = TrainTransformer(context.Background(), cfg, opt)
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, log.String())
-	}
-	if res.Step != 30 || !strings.Contains(log.String(), "at step 10") {
-		t.Errorf("resumed run ended at step %d:\n%s", res.Step, log.String())
-	}
+	cfg.Steps = workerDiesSteps
+	testWorkerDies(t, dir, log, func(opt RunOptions) (any, int64, error) {
+		res, err := TrainTransformer(context.Background(), cfg, opt)
+		return res, res.Step, err
+	})
 }
 
 // TestClusterWorkerFreezes: a worker that stops answering but keeps its
@@ -348,29 +282,21 @@ func TestClusterWorkerFreezes(t *testing.T) {
 	dir, cfg, log := tinyTransformerSetup(t)
 	cfg.Steps = 30
 	const timeout = 10 * time.Second
-	rep, ws := startCluster(t, 2, timeout)
-	var frozenAt time.Time
-	opt := RunOptions{Out: filepath.Join(dir, "run"), LogEvery: 5, ValEvery: 100, CkptEvery: 5, Threads: 1, Log: log, Replicas: rep,
-		StepHook: func(step int64, _ float64) {
-			if step == 7 {
-				ws[0].cmd.Process.Signal(syscall.SIGSTOP)
-				frozenAt = time.Now()
-			}
-		}}
-	_, err := TrainTransformer(context.Background(), cfg, opt)
-	took := time.Since(frozenAt)
-	ws[0].cmd.Process.Signal(syscall.SIGCONT)
+	fr := startFaultRun(t, dir, log, timeout, 7, func(w *tfWorker) { w.cmd.Process.Signal(syscall.SIGSTOP) })
+	_, err := TrainTransformer(context.Background(), cfg, fr.opt)
+	took := time.Since(fr.at)
+	fr.worker.cmd.Process.Signal(syscall.SIGCONT)
 	t.Logf("error %v after %v", err, took)
 	if err == nil {
 		t.Fatal("the run finished although task 1 was frozen")
 	}
-	if !strings.Contains(err.Error(), "task 1 ("+rep.Cluster.Hosts[1]+") does not answer") {
+	if !strings.Contains(err.Error(), "task 1 ("+fr.rep.Cluster.Hosts[1]+") does not answer") {
 		t.Errorf("error does not name task 1: %v", err)
 	}
 	if took > timeout+closeTimeout+25*time.Second {
 		t.Errorf("the chief stopped %v after the worker froze (step timeout %v)", took, timeout)
 	}
-	if prefix, err := tfmodel.LatestCheckpoint(RunDir(opt.Out).CkptDir()); err != nil || !strings.HasSuffix(prefix, "step-00000005") {
+	if prefix, err := tfmodel.LatestCheckpoint(RunDir(fr.opt.Out).CkptDir()); err != nil || !strings.HasSuffix(prefix, "step-00000005") {
 		t.Errorf("latest checkpoint %q, %v; want step 5", prefix, err)
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -112,11 +112,7 @@ func compareTokenizerRuns(t *testing.T, what string, a, b tokenizerTrace, steps 
 			t.Errorf("%s: %s has %d and %d values", what, name, len(x), len(y))
 			continue
 		}
-		scale, diff := 1.0, 0.0
-		for i := range x {
-			scale = math.Max(scale, math.Abs(float64(x[i])))
-			diff = math.Max(diff, math.Abs(float64(x[i]-y[i])))
-		}
+		diff, scale := testutil.MaxDiff(x, y)
 		if diff > 1e-5*scale {
 			t.Errorf("%s: %s differs by %g", what, name, diff)
 		}
@@ -163,45 +159,11 @@ func TestTokenizerClusterWorkerDies(t *testing.T) {
 		t.Skip("starts a 2-task cluster and kills a worker")
 	}
 	dir, cfg, log := tinyTokenizerRun(t)
-	cfg.Steps = 30
-	const timeout = 20 * time.Second
-	rep, ws := startCluster(t, 2, timeout)
-	var killedAt time.Time
-	opt := RunOptions{Out: filepath.Join(dir, "run"), LogEvery: 5, ValEvery: 100, CkptEvery: 5, Threads: 1, Log: log, Replicas: rep,
-		StepHook: func(step int64, _ float64) {
-			if step == 12 {
-				ws[0].kill()
-				killedAt = time.Now()
-			}
-		}}
-	res, err := TrainTokenizer(context.Background(), cfg, opt)
-	if err == nil {
-		t.Fatalf("the run finished (%+v) although task 1 died", res)
-	}
-	took := time.Since(killedAt)
-	t.Logf("error %v after %v", err, took)
-	if !strings.Contains(err.Error(), "task 1 ("+rep.Cluster.Hosts[1]+") is unreachable") {
-		t.Errorf("error does not name task 1: %v", err)
-	}
-	if took > timeout+15*time.Second {
-		t.Errorf("the chief stopped %v after the worker died (step timeout %v)", took, timeout)
-	}
-	prefix, err := tfmodel.LatestCheckpoint(RunDir(opt.Out).CkptDir())
-	if err != nil || !strings.HasSuffix(prefix, "step-00000010") {
-		t.Fatalf("latest checkpoint %q, %v; want step 10", prefix, err)
-	}
-	if _, err := tfmodel.ListCheckpoint(prefix); err != nil {
-		t.Fatalf("checkpoint %s unreadable: %v", prefix, err)
-	}
-	startTFWorker(t, rep.Cluster.String(), 1)
-	opt.Resume, opt.StepHook = true, nil
-	res, err = TrainTokenizer(context.Background(), cfg, opt)
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, log.String())
-	}
-	if res.Step != 30 || !strings.Contains(log.String(), "at step 10") {
-		t.Errorf("resumed run ended at step %d:\n%s", res.Step, log.String())
-	}
+	cfg.Steps = workerDiesSteps
+	testWorkerDies(t, dir, log, func(opt RunOptions) (any, int64, error) {
+		res, err := TrainTokenizer(context.Background(), cfg, opt)
+		return res, res.Step, err
+	})
 }
 
 // TestTokenizerReplicaBatch: a batch smaller than the replicas is refused

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"io/fs"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,41 +106,9 @@ func TestServeSavedModel(t *testing.T) {
 // server's defaults (the model's settings), stops it and returns the PNG.
 func serveOnce(t *testing.T, model, image, mask string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--model", model, "--addr", "127.0.0.1:0", "--threads", "1", "--max-wait", "1ms"}, &stdout, &stderr)
-	}()
-	var base string
-	for deadline := time.Now().Add(60 * time.Second); base == ""; {
-		if _, rest, ok := strings.Cut(stdout.String(), "serving on "); ok {
-			base = strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0])
-			break
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %q %q", stdout.String(), stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for name, path := range map[string]string{"image": image, "mask": mask} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, _ := mw.CreateFormFile(name, filepath.Base(path))
-		w.Write(data)
-	}
-	mw.Close()
-	resp, err := http.Post(base+"/v1/inpaint", mw.FormDataContentType(), &body)
+	s := startServeCmd(t, model, 60*time.Second)
+	body, ctype := inpaintForm(t, image, mask)
+	resp, err := http.Post(s.base+"/v1/inpaint", ctype, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,14 +117,8 @@ func serveOnce(t *testing.T, model, image, mask string) []byte {
 	if resp.StatusCode != 200 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("serve --model %s: %d %.200s", model, resp.StatusCode, png)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve --model %s: exit %d: %s", model, code, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := s.stop(t); code != 0 {
+		t.Errorf("serve --model %s: exit %d: %s", model, code, s.stderr.String())
 	}
 	return png
 }

@@ -8,6 +8,7 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -15,14 +16,8 @@ import (
 // returns the losses, grad norms and the final variables.
 func runSteps(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, steps, batch int) (losses, norms []float64, vars map[string][]float32) {
 	t.Helper()
-	sess, err := tfmodel.NewSession(g.Graph, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := testutil.InitSession(t, g.Graph, opts, g.Init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		t.Fatal(err)
-	}
 	n := int(g.Cfg.Positions)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for st := 0; st < steps; st++ {
@@ -46,41 +41,7 @@ func runSteps(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, steps, b
 		losses = append(losses, float64(out[0].Value().(float32)))
 		norms = append(norms, float64(out[1].Value().(float32)))
 	}
-	vars = map[string][]float32{}
-	for _, v := range g.Vars.Trainable() {
-		out, err := sess.Run(nil, []tf.Output{v.Value}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vars[v.Name] = flatten(out[0].Value())
-	}
-	return losses, norms, vars
-}
-
-func flatten(x interface{}) []float32 {
-	switch v := x.(type) {
-	case float32:
-		return []float32{v}
-	case []float32:
-		return v
-	case [][]float32:
-		var out []float32
-		for _, r := range v {
-			out = append(out, r...)
-		}
-		return out
-	case [][][]float32:
-		var out []float32
-		for _, r := range v {
-			out = append(out, flatten(r)...)
-		}
-		return out
-	}
-	panic("unexpected type")
-}
-
-func relDiff(a, b float64) float64 {
-	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-30)
+	return losses, norms, testutil.VarValues(t, sess, g.Vars.Trainable())
 }
 
 // TestReplicatedMatchesSingle: two replicas on two CPU devices of one
@@ -124,18 +85,13 @@ func TestReplicatedMatchesSingle(t *testing.T) {
 	l1, n1, v1 := runSteps(t, single, tfmodel.SessionOptions{Threads: 1}, steps, batch)
 	l2, n2, v2 := runSteps(t, rep, tfmodel.SessionOptions{Threads: 1, CPUDevices: 2}, steps, batch)
 	for i := range l1 {
-		if relDiff(l1[i], l2[i]) > 1e-5 || relDiff(n1[i], n2[i]) > 1e-5 {
+		if testutil.RelDiff(l1[i], l2[i]) > 1e-5 || testutil.RelDiff(n1[i], n2[i]) > 1e-5 {
 			t.Errorf("step %d: loss %v vs %v, grad norm %v vs %v", i, l1[i], l2[i], n1[i], n2[i])
 		}
 	}
 	worst := 0.0
 	for name, a := range v1 {
-		b := v2[name]
-		scale, diff := 0.0, 0.0
-		for i := range a {
-			scale = math.Max(scale, math.Abs(float64(a[i])))
-			diff = math.Max(diff, math.Abs(float64(a[i]-b[i])))
-		}
+		diff, scale := testutil.MaxDiff(a, v2[name])
 		if strings.HasSuffix(name, "/attn/key/bias") {
 			// Softmax ignores a bias added to every key: its gradient is 0
 			// in exact arithmetic and rounding noise in floats, which Adam
@@ -145,7 +101,7 @@ func TestReplicatedMatchesSingle(t *testing.T) {
 			}
 			continue
 		}
-		worst = math.Max(worst, diff/math.Max(scale, 1))
+		worst = math.Max(worst, diff/scale)
 	}
 	if worst > 1e-5 {
 		t.Errorf("final variables differ by %g relative", worst)

@@ -9,37 +9,9 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
-
-// flat32 flattens a float32 tensor value of rank 0 to 4.
-func flat32(x interface{}) []float32 {
-	switch v := x.(type) {
-	case float32:
-		return []float32{v}
-	case []float32:
-		return v
-	case [][]float32:
-		var out []float32
-		for _, r := range v {
-			out = append(out, r...)
-		}
-		return out
-	case [][][]float32:
-		var out []float32
-		for _, r := range v {
-			out = append(out, flat32(r)...)
-		}
-		return out
-	case [][][][]float32:
-		var out []float32
-		for _, r := range v {
-			out = append(out, flat32(r)...)
-		}
-		return out
-	}
-	return nil
-}
 
 // trace is what replicatedRun records of a run.
 type trace struct {
@@ -62,14 +34,8 @@ func stepFetches(g *TrainGraph) []tf.Output {
 // single image (fewer images than replicas).
 func replicatedRun(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, steps, batch int) trace {
 	t.Helper()
-	sess, err := tfmodel.NewSession(g.Graph, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := testutil.InitSession(t, g.Graph, opts, g.Init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		t.Fatal(err)
-	}
 	r := int(g.Model.Cfg.Resolution)
 	var tr trace
 	for st := 0; st < steps; st++ {
@@ -103,17 +69,13 @@ func replicatedRun(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, ste
 			}
 		}
 	}
-	tr.vars = map[string][]float32{}
+	var floats []*tfmodel.Variable
 	for _, v := range g.Saver.Variables() {
-		if v.DType != tf.Float {
-			continue
+		if v.DType == tf.Float {
+			floats = append(floats, v)
 		}
-		out, err := sess.Run(nil, []tf.Output{v.Value}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr.vars[v.Name] = flat32(out[0].Value())
 	}
+	tr.vars = testutil.VarValues(t, sess, floats)
 	out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: randomImages(1, r, 99)}, []tf.Output{g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon}, nil)
 	if err != nil {
 		t.Fatalf("validation pass on one image: %v", err)
@@ -126,21 +88,10 @@ func replicatedRun(t *testing.T, g *TrainGraph, opts tfmodel.SessionOptions, ste
 	return tr
 }
 
-func relDiff(a, b float64) float64 {
-	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-30)
-}
-
 // maxDiff is the largest |a−b| relative to max(1, max |a|).
 func maxDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	scale, diff := 1.0, 0.0
-	for i := range a {
-		scale = math.Max(scale, math.Abs(float64(a[i])))
-		diff = math.Max(diff, math.Abs(float64(a[i]-b[i])))
-	}
-	return diff / scale
+	d, scale := testutil.MaxDiff(a, b)
+	return d / scale
 }
 
 // TestReplicatedTrainMatchesSingle: two replicas on two CPU devices of one
@@ -203,7 +154,7 @@ func testReplicatedTrain(t *testing.T, disc bool) {
 	for st := range a.scalars {
 		for j, name := range fetches {
 			x, y := a.scalars[st][j], b.scalars[st][j]
-			if relDiff(x, y) > 1e-5 && math.Abs(x-y) > 1e-7 {
+			if testutil.RelDiff(x, y) > 1e-5 && math.Abs(x-y) > 1e-7 {
 				t.Errorf("step %d: %s %v single, %v replicated", st, name, x, y)
 			}
 		}
@@ -223,7 +174,7 @@ func testReplicatedTrain(t *testing.T, disc bool) {
 		worst = math.Max(worst, d)
 	}
 	for j, name := range []string{"l2", "psnr"} {
-		if relDiff(a.val[j], b.val[j]) > 1e-5 {
+		if testutil.RelDiff(a.val[j], b.val[j]) > 1e-5 {
 			t.Errorf("one image: %s %v single, %v replicated", name, a.val[j], b.val[j])
 		}
 	}
