@@ -14,15 +14,14 @@ import (
 // of Where on the flat ids).
 //
 // A decoding step needs nothing else, so the last block and the head run
-// on those rows only: the last block computes keys and values for all
-// positions, and queries, attention, output projection and MLP for the
-// masked ones; the head runs on the masked ones. Images have different
-// numbers of masked positions, so the last block runs on [B, P] slots, P
-// the most masked positions of any image in the batch: an image's masked
-// positions first (ascending), then padding slots whose results are
-// dropped. Every kept row has the full path's arithmetic (up to float
-// rounding: the query has its own matmul); the work saved is the last
-// block's and the head's share times the unmasked fraction.
+// on as few rows as they can: the last block computes keys and values for
+// all positions; queries and attention for [B, P] slots, P the most masked
+// positions of any image in the batch rounded up (an image's masked
+// positions first, ascending, then padding slots); the output projection,
+// the MLP and the head for the M masked rows only. Every kept row has the
+// full path's arithmetic (up to float rounding: the query has its own
+// matmul); the work saved is the last block's and the head's share times
+// the unmasked fraction.
 func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf.Output) {
 	s, cfg := m.s.SubScope("masked_rows"), m.cfg
 	if s.Err() != nil {
@@ -45,8 +44,7 @@ func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf
 	hq = op.Reshape(s.SubScope("flat_queries"), hq, op.Const(s.SubScope("flat_shape"), []int64{-1, d}))
 
 	fs := last.s.SubScope("fwd_rows")
-	noDrop := func(_ *op.Scope, x tf.Output) tf.Output { return x }
-	hOut := m.blockTail(fs, hq, m.attentionRows(fs.SubScope("attn"), h, hq, p, last), last, noDrop) // [B·P, D]
+	ctx := m.attentionRows(fs.SubScope("attn"), h, hq, p, last) // [B·P, D], before the output projection
 
 	// Keep the slots that hold masked positions: slot j of image b is one
 	// when j < count[b].
@@ -60,17 +58,25 @@ func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf
 	p64 := op.Cast(ks.SubScope("p64"), p, tf.Int64)
 	slotRow := op.Add(ks.SubScope("slot_row_index"), op.Mul(ks.SubScope("b_times_p"), kb, p64), kj)                     // [M] into [B·P]
 	flat := op.Add(ks.SubScope("flat_index"), op.Mul(ks.SubScope("b_times_n"), kb, op.Const(ks.SubScope("n"), n)), pos) // [M] into [B·N]
-	hRows := op.GatherV2(ks.SubScope("rows"), hOut, slotRow, op.Const(ks.SubScope("axis"), int32(0)))                   // [M, D]
-	// The head runs on M rounded up to a multiple of rowBlock (zero rows,
-	// dropped after).
+
+	// From here on only the M masked rows, rounded up to a multiple of
+	// rowBlock (zero rows, dropped at the end): output projection, MLP,
+	// head.
+	ps := s.SubScope("pad")
+	mRows := op.Size(ps.SubScope("m"), pos, op.SizeOutType(tf.Int32))
+	zero := op.Const(ps.SubScope("zero"), int32(0))
+	padRows := op.Pack(ps.SubScope("pad_rows"), []tf.Output{zero, op.Sub(ps.SubScope("extra"), roundUp(ps.SubScope("round"), mRows), mRows)})
+	padMatrix := op.Pack(ps.SubScope("pad_matrix"), []tf.Output{padRows, op.Const(ps.SubScope("no_pad"), []int32{0, 0})})
+	rowsOf := func(name string, x tf.Output) tf.Output { // [B·P, D] → [M′, D]
+		rs := ps.SubScope(name)
+		return op.Pad(rs, op.GatherV2(rs, x, slotRow, op.Const(rs.SubScope("axis"), int32(0))), padMatrix)
+	}
+	noDrop := func(_ *op.Scope, x tf.Output) tf.Output { return x }
+	a := m.dense(fs.SubScope("attn").SubScope("out"), rowsOf("ctx", ctx), last.out)
+	hOut := m.blockTail(fs, rowsOf("h", hq), a, last, noDrop)
+	posPad := op.Pad(ps.SubScope("pos"), pos, op.ExpandDims(ps.SubScope("pad_vector"), padRows, zero))
 	hs := m.hs.SubScope("rows")
-	mRows := op.Size(hs.SubScope("m"), pos, op.SizeOutType(tf.Int32))
-	extra := op.Sub(hs.SubScope("extra"), roundUp(hs.SubScope("round"), mRows), mRows)
-	zero := op.Const(hs.SubScope("zero"), int32(0))
-	padRows := op.Pack(hs.SubScope("pad_rows"), []tf.Output{zero, extra})
-	hPad := op.Pad(hs.SubScope("pad_h"), hRows, op.Pack(hs.SubScope("pad_hw"), []tf.Output{padRows, op.Const(hs.SubScope("no_pad"), []int32{0, 0})}))
-	posPad := op.Pad(hs.SubScope("pad_pos"), pos, op.ExpandDims(hs.SubScope("pad_pw"), padRows, zero))
-	logits = m.rowLogits(hs, hPad, posPad)
+	logits = m.rowLogits(hs, hOut, posPad)
 	logits = op.Slice(hs.SubScope("unpad"), logits, op.Const(hs.SubScope("begin"), []int32{0, 0}),
 		op.Pack(hs.SubScope("size"), []tf.Output{mRows, op.Const(hs.SubScope("all"), int32(-1))}))
 	rows = op.ExpandDims(ks.SubScope("rows_col"), flat, op.Const(ks.SubScope("ax_last"), int32(1)))
@@ -92,9 +98,10 @@ func roundUp(s *op.Scope, x tf.Output) tf.Output {
 	return op.Mul(s, op.FloorDiv(s, up, b), b)
 }
 
-// attentionRows is attention for the query rows hq [B·P, D] (p per image)
-// against the keys and values of all rows h [B·N, D], with the kernels
-// attention uses (the query's scaled by 1/√Dh), forward only.
+// attentionRows is attention, up to the output projection, for the query
+// rows hq [B·P, D] (p per image) against the keys and values of all rows h
+// [B·N, D], with the kernels attention uses (the query's scaled by 1/√Dh),
+// forward only: the context [B·P, D].
 func (m *model) attentionRows(s *op.Scope, h, hq, p tf.Output, b *blockVars) tf.Output {
 	cfg := m.cfg
 	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
@@ -123,6 +130,5 @@ func (m *model) attentionRows(s *op.Scope, h, hq, p tf.Output, b *blockVars) tf.
 	cs := s.SubScope("context")
 	ctx := op.BatchMatMulV2(cs, probs, parts[1]) // [B, H, P, Dh]
 	ctx = op.Transpose(cs, ctx, op.Const(cs.SubScope("perm"), []int32{0, 2, 1, 3}))
-	ctx = op.Reshape(cs, ctx, op.Const(cs.SubScope("shape"), []int64{-1, d}))
-	return m.dense(s.SubScope("out"), ctx, b.out)
+	return op.Reshape(cs, ctx, op.Const(cs.SubScope("shape"), []int64{-1, d}))
 }
