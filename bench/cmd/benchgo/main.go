@@ -9,6 +9,8 @@
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
 //	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]   (outputs for bench/check.py)
+//	benchgo graph   --out BASE [--preset cpu] [--dim D ...] [--batch 32]
+//	                (the training graph as BASE.pb and its op names as BASE.json, for bench/profile_step.py)
 //
 // Exit status: 0 on success, 2 for bad usage, 1 for other failures.
 package main
@@ -46,7 +48,7 @@ type usageError struct{ error }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: benchgo train|losses|inpaint|matmul|dump|preset [flags]")
+		fmt.Fprintln(stderr, "usage: benchgo train|losses|inpaint|matmul|dump|preset|graph [flags]")
 		return 2
 	}
 	fs := pflag.NewFlagSet("benchgo "+args[0], pflag.ContinueOnError)
@@ -132,6 +134,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return map[string]interface{}{"model": p.Model, "train": p.Train}, nil
 		}
+	case "graph":
+		mf := registerModelFlags(fs)
+		batch := fs.Int("batch", 32, "samples per step (recorded for the reader)")
+		out := fs.String("out", "", "write OUT.pb (GraphDef) and OUT.json (op names) (required)")
+		do = func() (interface{}, error) {
+			if *out == "" {
+				return nil, usageError{errors.New("--out is required")}
+			}
+			p, c, err := mf.config()
+			if err != nil {
+				return nil, err
+			}
+			return bench.WriteTrainGraph(*out, c, p.Train, 1, *batch)
+		}
 	case "matmul":
 		n := fs.Int("n", 2048, "matrix side")
 		do = func() (interface{}, error) { return bench.Matmul(*n, *warmup, *iters, *threads) }
@@ -156,7 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return map[string]string{"dump": *out}, nil
 		}
 	default:
-		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, losses, inpaint, matmul, dump, preset)\n", args[0])
+		fmt.Fprintf(stderr, "benchgo: unknown measurement %q (train, losses, inpaint, matmul, dump, preset, graph)\n", args[0])
 		return 2
 	}
 	if err := fs.Parse(args[1:]); err != nil {
