@@ -10,6 +10,7 @@ import (
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -39,14 +40,8 @@ func BenchmarkInferenceChoices(b *testing.B) {
 		b.Fatal(err)
 	}
 	fullArgmax, fullLogP := ig.Argmax, ig.ArgmaxLogP
-	sess, err := tfmodel.NewSession(ig.Graph, tfmodel.SessionOptions{Threads: 2})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sess := testutil.InitSession(b, ig.Graph, tfmodel.SessionOptions{Threads: 2}, ig.Init)
 	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{ig.Init}); err != nil {
-		b.Fatal(err)
-	}
 	grids := decodingGrids(b, cfg, batch, 0.4, 8)
 	call := func(tok *tf.Tensor, fetch ...tf.Output) time.Duration {
 		start := time.Now()

@@ -166,23 +166,20 @@ func testInferenceChoices(t *testing.T, cfg Config) {
 func allZero(t *tf.Tensor) bool {
 	switch v := t.Value().(type) {
 	case [][]int32:
-		for _, row := range v {
-			for _, x := range row {
-				if x != 0 {
-					return false
-				}
-			}
-		}
-		return true
+		return allZeroRows(v)
 	case [][]float64:
-		for _, row := range v {
-			for _, x := range row {
-				if x != 0 {
-					return false
-				}
-			}
-		}
-		return true
+		return allZeroRows(v)
 	}
 	return false
+}
+
+func allZeroRows[T int32 | float64](rows [][]T) bool {
+	for _, row := range rows {
+		for _, x := range row {
+			if x != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
