@@ -18,7 +18,10 @@
 //     machine's practical peak for the GFLOP/s figures;
 //   - Dump writes the shipped model's tokens, logits and reconstructions
 //     for fixed inputs, which bench/check.py compares with the PyTorch
-//     mirror loaded from the same checkpoints (1e-4).
+//     mirror loaded from the same checkpoints (1e-4);
+//   - WriteTrainGraph writes the training graph's GraphDef and op names
+//     (benchgo graph), which bench/profile_step.py runs with TensorFlow's
+//     tracing to show where a step's time goes, per op.
 //
 // Everything here goes through the project's public APIs, so the numbers
 // follow whatever the graphs become. Nothing runs in the default test
