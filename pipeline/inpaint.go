@@ -13,7 +13,8 @@ import (
 
 // Job is one image to inpaint.
 type Job struct {
-	// Image is the input (its hole pixels are ignored), Resolution² pixels.
+	// Image is the input, Resolution² pixels. Its hole pixels are ignored:
+	// they are replaced as InpaintOptions.Prefill says before encoding.
 	Image image.Image
 	// Mask marks the holes (true = hole), same size as Image.
 	Mask *inpaint.Mask
@@ -33,6 +34,9 @@ type InpaintOptions struct {
 	// Composite says how the decoded pixels go back into the input; the
 	// zero value is inpaint.CompositeResidual.
 	Composite inpaint.CompositeMode
+	// Prefill says what the hole pixels hold when the image is encoded;
+	// the zero value is inpaint.PrefillHarmonic.
+	Prefill inpaint.PrefillMode
 }
 
 // Output is one inpainted image.
@@ -74,8 +78,10 @@ func (m *Model) Inpaint(ctx context.Context, jobs []Job, opt InpaintOptions) ([]
 		if j.Mask == nil || j.Mask.W != res || j.Mask.H != res {
 			return nil, fmt.Errorf("image %d: mask missing or not %dx%d", i, res, res)
 		}
-		rgba := image.NewRGBA(image.Rect(0, 0, res, res))
-		draw.Draw(rgba, rgba.Bounds(), j.Image, b.Min, draw.Src)
+		rgba, err := inpaint.Prefill(opt.Prefill, j.Image, j.Mask)
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", i, err)
+		}
 		inputs[i] = rgba
 		dataset.ToFloat(pixels[i*per:(i+1)*per], dataset.RGBBytes(rgba), res, false)
 		if masks[i], err = j.Mask.TokenMask(cfg.GridW, cfg.GridH, opt.Dilate); err != nil {

@@ -104,3 +104,46 @@ func TestLoadErrors(t *testing.T) {
 		t.Error("missing model directory loaded")
 	}
 }
+
+// TestInpaintIgnoresHolePixels: whatever the input holds in its holes, the
+// result is the same, with either prefill; and the prefill reaches the
+// encoder (grey and harmonic holes give different decodes of the model).
+func TestInpaintIgnoresHolePixels(t *testing.T) {
+	m, err := Load(tinyModel(t), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	jobs := testJobs(2)
+	scribbled := testJobs(2)
+	for i, j := range scribbled {
+		img := j.Image.(*image.RGBA)
+		for p, hole := range j.Mask.Hole {
+			if hole {
+				img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2] = uint8(i*40+p), 0, 255
+			}
+		}
+	}
+	outs := map[inpaint.PrefillMode][]byte{}
+	for _, mode := range []inpaint.PrefillMode{inpaint.PrefillHarmonic, inpaint.PrefillGrey} {
+		opt := InpaintOptions{Decode: inpaint.Config{Steps: 2, Temperature: 4.5}, Seed: 3, Prefill: mode,
+			Composite: inpaint.CompositeNone}
+		a, err := m.Inpaint(context.Background(), jobs, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := m.Inpaint(context.Background(), scribbled, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if string(a[i].Image.Pix) != string(b[i].Image.Pix) {
+				t.Errorf("%v: image %d depends on its hole pixels", mode, i)
+			}
+		}
+		outs[mode] = append(a[0].Image.Pix, a[1].Image.Pix...)
+	}
+	if string(outs[inpaint.PrefillHarmonic]) == string(outs[inpaint.PrefillGrey]) {
+		t.Error("harmonic and grey prefill decode the same: the prefill does not reach the encoder")
+	}
+}

@@ -28,6 +28,7 @@ type Settings struct {
 	Sample      bool    `json:"sample"`      // sample tokens instead of the argmax
 	Dilate      bool    `json:"dilate"`      // grow the token mask by one token
 	Composite   string  `json:"composite"`   // residual, hard or none
+	Prefill     string  `json:"prefill"`     // hole pixels when encoding: harmonic or grey
 	Seed        uint64  `json:"seed"`        // seed of the per-image random streams
 	// Note says where the settings come from (a sweep, its FID).
 	Note string `json:"note,omitempty"`
@@ -37,7 +38,7 @@ type Settings struct {
 // SettingsFile.
 func DefaultSettings() Settings {
 	return Settings{Schedule: "cosine", TotalIter: 12, Temperature: 4.5, Order: "confidence",
-		Composite: inpaint.CompositeResidual.String(), Seed: 1}
+		Composite: inpaint.CompositeResidual.String(), Prefill: inpaint.PrefillHarmonic.String(), Seed: 1}
 }
 
 // Options validates s and returns the pipeline options it describes, with
@@ -55,12 +56,16 @@ func (s Settings) Options(batch int) (InpaintOptions, error) {
 	if err != nil {
 		return InpaintOptions{}, fmt.Errorf("composite: %w", err)
 	}
+	prefill, err := inpaint.PrefillByName(s.Prefill)
+	if err != nil {
+		return InpaintOptions{}, fmt.Errorf("prefill: %w", err)
+	}
 	cfg := inpaint.Config{Steps: s.TotalIter, SweetSpot: s.SweetSpot, Schedule: sched, Temperature: s.Temperature,
 		Sample: s.Sample, Order: order, Batch: batch, K: 1, MaskID: 1, GridW: 1, GridH: 1}
 	if err := cfg.Validate(); err != nil {
 		return InpaintOptions{}, err
 	}
-	return InpaintOptions{Decode: cfg, Seed: s.Seed, Dilate: s.Dilate, Composite: comp}, nil
+	return InpaintOptions{Decode: cfg, Seed: s.Seed, Dilate: s.Dilate, Composite: comp, Prefill: prefill}, nil
 }
 
 // ReadSettings reads dir/SettingsFile; a directory without one has

@@ -16,7 +16,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Fatalf("no file: %+v, %v, %v", s, found, err)
 	}
 	want := Settings{Schedule: "square", TotalIter: 12, SweetSpot: 2, Temperature: 3, Order: "halton", Sample: true,
-		Dilate: true, Composite: "hard", Seed: 9, Note: "test"}
+		Dilate: true, Composite: "hard", Prefill: "grey", Seed: 9, Note: "test"}
 	if err := WriteSettings(dir, want); err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if opt.Decode.Steps != 12 || opt.Decode.SweetSpot != 2 || opt.Decode.Order != inpaint.OrderHalton || !opt.Decode.Sample ||
-		opt.Decode.Batch != 7 || opt.Seed != 9 || !opt.Dilate || opt.Composite != inpaint.CompositeHard {
+		opt.Decode.Batch != 7 || opt.Seed != 9 || !opt.Dilate || opt.Composite != inpaint.CompositeHard ||
+		opt.Prefill != inpaint.PrefillGrey {
 		t.Errorf("options %+v", opt)
 	}
 }
@@ -51,6 +52,7 @@ func TestReadSettingsPartialAndBad(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"sweetspot": 2}`, "unknown field"},
 		{`{"composite": "feather"}`, "composite"},
+		{`{"prefill": "gray"}`, "prefill"},
 		{`{"total_iter": 4, "sweet_spot": 5}`, "SweetSpot"},
 		{`{`, "inpaint.json"},
 	} {

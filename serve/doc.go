@@ -12,8 +12,9 @@
 //	                   accepted as URL query parameters): schedule,
 //	                   total_iter, sweet_spot, temperature, seed, order,
 //	                   sample, dilate, steps, composite (residual, hard
-//	                   or none; see inpaint.CompositeMode). Any other
-//	                   name is a 400.
+//	                   or none; see inpaint.CompositeMode), prefill
+//	                   (harmonic or grey; see inpaint.PrefillMode). Any
+//	                   other name is a 400.
 //	                   Answer: image/png; with steps=1 a JSON object
 //	                   {"image", "mask_strip", "step_strip": base64 PNGs,
 //	                   "unknown_tokens", "batch_size"} (see StepsResponse).

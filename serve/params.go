@@ -22,6 +22,7 @@ type Params struct {
 	Dilate      bool    `json:"dilate"`      // grow the token mask by one token
 	Steps       bool    `json:"steps"`       // answer JSON with the per-step strips
 	Composite   string  `json:"composite"`   // residual, hard or none (inpaint.CompositeNames)
+	Prefill     string  `json:"prefill"`     // harmonic or grey (inpaint.PrefillNames)
 }
 
 // DefaultParams are the settings of a request that sets none when the
@@ -32,12 +33,13 @@ func DefaultParams() Params { return ParamsFromSettings(pipeline.DefaultSettings
 // a server's defaults are its model's (see ModelConfig).
 func ParamsFromSettings(s pipeline.Settings) Params {
 	return Params{Schedule: s.Schedule, TotalIter: s.TotalIter, SweetSpot: s.SweetSpot, Temperature: s.Temperature,
-		Seed: s.Seed, Order: s.Order, Sample: s.Sample, Dilate: s.Dilate, Composite: s.Composite}
+		Seed: s.Seed, Order: s.Order, Sample: s.Sample, Dilate: s.Dilate, Composite: s.Composite,
+		Prefill: s.Prefill}
 }
 
 // paramNames returns the fields Set accepts.
 func paramNames() []string {
-	return []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps", "composite"}
+	return []string{"schedule", "total_iter", "sweet_spot", "temperature", "seed", "order", "sample", "dilate", "steps", "composite", "prefill"}
 }
 
 // isParam reports whether name is a settings field.
@@ -64,6 +66,8 @@ func (p *Params) Set(name, value string) error {
 		p.Order = value
 	case "composite":
 		p.Composite = value
+	case "prefill":
+		p.Prefill = value
 	case "total_iter", "sweet_spot":
 		v, e := strconv.Atoi(value)
 		if e != nil {
@@ -113,13 +117,14 @@ type batchKey struct {
 	totalIter, sweetSpot  int
 	temperature           float64
 	sample, dilate, steps bool
-	composite             string
+	composite, prefill    string
 }
 
 // key returns p's batch key (p must be valid).
 func (p Params) key() batchKey {
 	return batchKey{schedule: p.Schedule, order: p.Order, totalIter: p.TotalIter, sweetSpot: p.SweetSpot,
-		temperature: p.Temperature, sample: p.Sample, dilate: p.Dilate, steps: p.Steps, composite: p.Composite}
+		temperature: p.Temperature, sample: p.Sample, dilate: p.Dilate, steps: p.Steps, composite: p.Composite,
+		prefill: p.Prefill}
 }
 
 // Options validates p against the limit on total_iter and returns the
@@ -138,6 +143,10 @@ func (p Params) Options(maxTotalIter, maxBatch int) (pipeline.InpaintOptions, er
 	if err != nil {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "composite: %v", err)
 	}
+	prefill, err := inpaint.PrefillByName(p.Prefill)
+	if err != nil {
+		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "prefill: %v", err)
+	}
 	if p.TotalIter < 1 || p.TotalIter > maxTotalIter {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "total_iter must be in 1..%d, got %d", maxTotalIter, p.TotalIter)
 	}
@@ -152,7 +161,7 @@ func (p Params) Options(maxTotalIter, maxBatch int) (pipeline.InpaintOptions, er
 	if err := cfg.Validate(); err != nil {
 		return pipeline.InpaintOptions{}, errorf(http.StatusUnprocessableEntity, "bad_param", "%v", err)
 	}
-	return pipeline.InpaintOptions{Decode: cfg, Dilate: p.Dilate, Composite: comp}, nil
+	return pipeline.InpaintOptions{Decode: cfg, Dilate: p.Dilate, Composite: comp, Prefill: prefill}, nil
 }
 
 // truncate shortens s for an error message.

@@ -39,8 +39,9 @@ func (d *decodeFlags) registerExcept(fs *pflag.FlagSet, skip ...string) {
 	all.BoolVar(&d.s.Dilate, "dilate", def.Dilate, fmt.Sprintf("grow the token mask by one token"+m, def.Dilate))
 	all.Uint64Var(&d.s.Seed, "seed", def.Seed, fmt.Sprintf("seed of the Gumbel noise and sampling, per image: seed and image index"+m, def.Seed))
 	all.StringVar(&d.s.Composite, "composite", def.Composite, fmt.Sprintf("how decoded pixels go into the holes: residual (the decoder's colour error on the known pixels carried smoothly into the hole), hard (as decoded) or none (decoded image everywhere)"+m, def.Composite))
+	all.StringVar(&d.s.Prefill, "prefill", def.Prefill, fmt.Sprintf("what the hole pixels hold when the image is encoded: harmonic (a smooth fill from the known pixels around) or grey"+m, def.Prefill))
 	all.IntVar(&d.batch, "batch", 32, "images per model call")
-	for _, name := range []string{"schedule", "total-iter", "sweet-spot", "temperature", "sample", "order", "dilate", "seed", "composite"} {
+	for _, name := range []string{"schedule", "total-iter", "sweet-spot", "temperature", "sample", "order", "dilate", "seed", "composite", "prefill"} {
 		all.Lookup(name).DefValue = "" // the model decides; the help text names the built-in value
 	}
 	all.VisitAll(func(f *pflag.Flag) {
@@ -90,6 +91,7 @@ func (d *decodeFlags) settings(model pipeline.Settings) pipeline.Settings {
 	set("dilate", func() { s.Dilate = d.s.Dilate })
 	set("seed", func() { s.Seed = d.s.Seed })
 	set("composite", func() { s.Composite = d.s.Composite })
+	set("prefill", func() { s.Prefill = d.s.Prefill })
 	return s
 }
 
@@ -118,6 +120,9 @@ func flagWords(s pipeline.Settings, where string) error {
 	}
 	if _, err := inpaint.CompositeByName(s.Composite); err != nil {
 		return badInput("--composite%s: %v", where, err)
+	}
+	if _, err := inpaint.PrefillByName(s.Prefill); err != nil {
+		return badInput("--prefill%s: %v", where, err)
 	}
 	switch {
 	case s.TotalIter < 1:
