@@ -10,12 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/sys/cpu"
 
 	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/fid/imageio"
@@ -79,7 +77,7 @@ func (m *modelFlags) load(warn io.Writer) (*pipeline.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.BFloat16() != "off" && runtime.GOARCH == "amd64" && !cpu.X86.HasAVX512BF16 && !cpu.X86.HasAMXBF16 {
+	if opt.BFloat16() != "off" && bf16Emulated() {
 		fmt.Fprintln(warn, "warning: --bf16: this CPU has neither AVX512_BF16 nor AMX-BF16: bfloat16 is emulated (slower than float32) or, without AVX512F, not applied")
 	}
 	model, err := savedmodel.LoadPipeline(m.dir, opt)
