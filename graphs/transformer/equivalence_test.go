@@ -11,6 +11,7 @@ import (
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
 
+	"github.com/maskgit-go/maskgit/internal/testutil"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -21,14 +22,8 @@ func close32(got, want, rtol, floor float64) bool {
 
 func openTrain(t *testing.T, g *TrainGraph) *tfmodel.Session {
 	t.Helper()
-	sess, err := tfmodel.NewSession(g.Graph, tfmodel.SessionOptions{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess := testutil.InitSession(t, g.Graph, tfmodel.SessionOptions{Threads: 1}, g.Init)
 	t.Cleanup(func() { sess.Close() })
-	if _, err := sess.Run(nil, nil, []*tf.Operation{g.Init}); err != nil {
-		t.Fatal(err)
-	}
 	return sess
 }
 
@@ -46,14 +41,8 @@ func TestLogitsMatchReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sess := testutil.InitSession(t, g, tfmodel.SessionOptions{Threads: 1}, init)
 		defer sess.Close()
-		if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
-			t.Fatal(err)
-		}
 		in, _, _, _, _, _ := batch(t, cfg, 3, rand.New(rand.NewPCG(4, 4)))
 		out, err := sess.Run(map[tf.Output]*tf.Tensor{ids: in}, []tf.Output{logits}, nil)
 		if err != nil {
