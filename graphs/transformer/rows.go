@@ -47,16 +47,17 @@ func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf
 	ctx := m.attentionRows(fs.SubScope("attn"), h, hq, p, last) // [B·P, D], before the output projection
 
 	// Keep the slots that hold masked positions: slot j of image b is one
-	// when j < count[b].
+	// when j < count[b]. Where on the flattened [B·P] mask lists them in
+	// row-major order as indices b·P + j into the context rows.
 	ks := s.SubScope("keep")
 	slot := op.Range(ks.SubScope("slot"), op.Const(ks.SubScope("zero"), int32(0)), p, op.Const(ks.SubScope("one"), int32(1))) // [P]
-	keep := op.Where(ks, op.Less(ks.SubScope("valid"), op.ExpandDims(ks.SubScope("slot_row"), slot, op.Const(ks.SubScope("ax0"), int32(0))),
-		op.ExpandDims(ks.SubScope("count_col"), count, op.Const(ks.SubScope("ax1"), int32(1))))) // [M, 2] int64: (b, j)
-	pos := op.Cast(ks.SubScope("pos64"), op.GatherNd(ks.SubScope("pos"), slotPos, keep), tf.Int64) // [M]
-	kb := op.Squeeze(ks.SubScope("b"), op.Slice(ks.SubScope("b_col"), keep, op.Const(ks.SubScope("b0"), []int64{0, 0}), op.Const(ks.SubScope("b1"), []int64{-1, 1})), op.SqueezeAxis([]int64{1}))
-	kj := op.Squeeze(ks.SubScope("j"), op.Slice(ks.SubScope("j_col"), keep, op.Const(ks.SubScope("j0"), []int64{0, 1}), op.Const(ks.SubScope("j1"), []int64{-1, 1})), op.SqueezeAxis([]int64{1}))
-	p64 := op.Cast(ks.SubScope("p64"), p, tf.Int64)
-	slotRow := op.Add(ks.SubScope("slot_row_index"), op.Mul(ks.SubScope("b_times_p"), kb, p64), kj)                     // [M] into [B·P]
+	valid := op.Less(ks.SubScope("valid"), op.ExpandDims(ks.SubScope("slot_row"), slot, op.Const(ks.SubScope("ax0"), int32(0))),
+		op.ExpandDims(ks.SubScope("count_col"), count, op.Const(ks.SubScope("ax1"), int32(1)))) // [B, P]
+	flatShape := op.Const(ks.SubScope("flat"), []int64{-1})
+	slotRow := op.Reshape(ks.SubScope("slot_row_index"), op.Where(ks, op.Reshape(ks.SubScope("valid_flat"), valid, flatShape)), flatShape) // [M] int64 into [B·P]
+	pos := op.Cast(ks.SubScope("pos64"), op.GatherV2(ks.SubScope("pos"), op.Reshape(ks.SubScope("slots_flat"), slotPos, flatShape), slotRow,
+		op.Const(ks.SubScope("pos_axis"), int32(0))), tf.Int64) // [M]
+	kb := op.FloorDiv(ks.SubScope("b"), slotRow, op.Cast(ks.SubScope("p64"), p, tf.Int64))                              // [M] image of each row
 	flat := op.Add(ks.SubScope("flat_index"), op.Mul(ks.SubScope("b_times_n"), kb, op.Const(ks.SubScope("n"), n)), pos) // [M] into [B·N]
 
 	// From here on only the M masked rows, rounded up to a multiple of
