@@ -113,6 +113,8 @@ func TestBadInputIsJSON4xx(t *testing.T) {
 		{"temperature Inf", "POST", "/v1/inpaint", withFields("temperature", "+Inf"), 422, "bad_param"},
 		{"bad schedule", "POST", "/v1/inpaint", withFields("schedule", "bogus"), 422, "bad_param"},
 		{"bad order", "POST", "/v1/inpaint", withFields("order", "random"), 422, "bad_param"},
+		{"bad composite", "POST", "/v1/inpaint", withFields("composite", "feather"), 422, "bad_param"},
+		{"bad prefill", "POST", "/v1/inpaint", withFields("prefill", "gray"), 422, "bad_param"},
 		{"negative seed", "POST", "/v1/inpaint", withFields("seed", "-1"), 400, "bad_param"},
 		{"bad steps", "POST", "/v1/inpaint", withFields("steps", "maybe"), 400, "bad_param"},
 		{"long field", "POST", "/v1/inpaint", withFields("schedule", strings.Repeat("x", 1000)), 400, "bad_param"},
