@@ -16,7 +16,11 @@
 // program start (or let the first session fix it); NewSession then
 // configures every session with it and Threads reports it. A one-thread
 // helper session opened first would otherwise leave the whole process on
-// one core.
+// one core. The size also sets how kernels split their float sums, so it
+// is part of what makes a run reproducible. So is Grappler's graph
+// optimization: SessionOptions give it no deadline, because past
+// TensorFlow's default of 5 minutes (easily reached on a loaded machine)
+// the graph would silently run unoptimized.
 //
 // SessionOptions.BFloat16 (oneDNN auto mixed precision) and XLA are
 // available but off: on this project's CPU bfloat16 gained a few per cent

@@ -48,7 +48,8 @@ type SessionOptions struct {
 	OperationTimeout time.Duration
 }
 
-// ConfigProto returns the serialized tensorflow.ConfigProto for o.
+// ConfigProto returns the serialized tensorflow.ConfigProto for o, with
+// Grappler's deadline off (see below).
 func (o SessionOptions) ConfigProto() ([]byte, error) {
 	if o.Threads < 0 {
 		return nil, fmt.Errorf("session options: Threads = %d, want >= 0", o.Threads)
@@ -61,14 +62,18 @@ func (o SessionOptions) ConfigProto() ([]byte, error) {
 	if o.GPUAllowGrowth {
 		c.GpuOptions = &cfg.GPUOptions{AllowGrowth: true}
 	}
-	if o.BFloat16 || o.XLA {
-		c.GraphOptions = &cfg.GraphOptions{}
-		if o.BFloat16 {
-			c.GraphOptions.RewriteOptions = &cfg.RewriterConfig{AutoMixedPrecisionOnednnBfloat16: cfg.RewriterConfig_ON}
-		}
-		if o.XLA {
-			c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
-		}
+	// Grappler gets no deadline. Its default is 5 minutes of wall time per
+	// graph, after which TensorFlow silently runs the graph unoptimized:
+	// slower, and with other float rounding (no fusions, no rewritten
+	// arithmetic), so on a loaded machine a run's numbers would depend on
+	// the load.
+	rw := &cfg.RewriterConfig{MetaOptimizerTimeoutMs: -1}
+	if o.BFloat16 {
+		rw.AutoMixedPrecisionOnednnBfloat16 = cfg.RewriterConfig_ON
+	}
+	c.GraphOptions = &cfg.GraphOptions{RewriteOptions: rw}
+	if o.XLA {
+		c.GraphOptions.OptimizerOptions = &cfg.OptimizerOptions{GlobalJitLevel: cfg.OptimizerOptions_ON_1, CpuGlobalJit: true}
 	}
 	if o.CPUDevices > 1 {
 		c.DeviceCount = map[string]int32{"CPU": int32(o.CPUDevices)}

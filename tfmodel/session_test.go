@@ -115,6 +115,9 @@ func TestSessionOptionsConfigProto(t *testing.T) {
 		if got.AllowSoftPlacement != c.opts.AllowSoftPlacement || got.GetGpuOptions().GetAllowGrowth() != c.opts.GPUAllowGrowth {
 			t.Errorf("%+v: got %v", c.opts, &got)
 		}
+		if ms := got.GetGraphOptions().GetRewriteOptions().GetMetaOptimizerTimeoutMs(); ms != -1 {
+			t.Errorf("%+v: Grappler deadline %d ms, want -1 (none)", c.opts, ms)
+		}
 	}
 }
 

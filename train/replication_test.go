@@ -169,6 +169,13 @@ func finalVars(t *testing.T, run string, prefixes ...string) map[string][]float3
 	if err != nil {
 		t.Fatal(err)
 	}
+	return checkpointVars(t, prefix, prefixes...)
+}
+
+// checkpointVars returns the float variables of the checkpoint prefix
+// whose names start with one of prefixes (every one without prefixes).
+func checkpointVars(t *testing.T, prefix string, prefixes ...string) map[string][]float32 {
+	t.Helper()
 	r, err := tfmodel.OpenCheckpoint(prefix)
 	if err != nil {
 		t.Fatal(err)

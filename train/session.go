@@ -175,11 +175,16 @@ func (r *runSession) finish(opt RunOptions, validate, save func() error) error {
 	return save()
 }
 
-// checkDevice checks that opt.Device exists before a run creates anything,
-// with a session on an empty graph sized like the run's (TensorFlow sizes
-// its process-wide thread pools from the first session).
+// checkDevice checks that opt.Device (if any) and the replicas' local
+// devices exist before a run creates anything, with a session on an empty
+// graph sized like the run's. That session is also the one that sizes
+// TensorFlow's process-wide thread pools to opt.Threads when no session
+// has yet (see tfmodel.SetThreads): it comes before the image decoder's
+// (fid/imageio), which asks for one thread per core, so --threads holds
+// for a run on the default device too. The pools' size changes how
+// TensorFlow's kernels split their float sums, hence a run's numbers.
 func checkDevice(opt RunOptions) error {
-	if opt.Device == "" || (opt.Replicas != nil && opt.Replicas.Cluster != nil) {
+	if opt.Replicas != nil && opt.Replicas.Cluster != nil {
 		return nil
 	}
 	sess, err := tfmodel.NewSession(tf.NewGraph(), opt.Replicas.sessionOptions(opt.Threads))
@@ -187,8 +192,10 @@ func checkDevice(opt RunOptions) error {
 		return err
 	}
 	defer sess.Close()
-	if err := sess.CheckDevice(opt.Device); err != nil {
-		return err
+	if opt.Device != "" {
+		if err := sess.CheckDevice(opt.Device); err != nil {
+			return err
+		}
 	}
 	return opt.Replicas.checkDevices(sess)
 }
