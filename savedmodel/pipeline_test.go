@@ -41,7 +41,7 @@ func pipelineJobs(n int) []pipeline.Job {
 func TestLoadPipelineSameAsModelDir(t *testing.T) {
 	modelDir := tinyModel(t)
 	want := pipeline.Settings{Schedule: "linear", TotalIter: 5, SweetSpot: 4, Temperature: 2, Order: "confidence",
-		Sample: true, Dilate: true, Composite: "hard", Seed: 3, Note: "test settings"}
+		Sample: true, Dilate: true, Composite: "hard", Prefill: "grey", Seed: 3, Note: "test settings"}
 	if err := pipeline.WriteSettings(modelDir, want); err != nil {
 		t.Fatal(err)
 	}

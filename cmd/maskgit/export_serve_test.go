@@ -21,7 +21,7 @@ func exportedFixture(t *testing.T) (model, saved, images, masks string) {
 	t.Helper()
 	model, images, masks = labFixture(t)
 	s := pipeline.Settings{Schedule: "linear", TotalIter: 4, SweetSpot: 3, Temperature: 2, Order: "confidence",
-		Sample: true, Composite: "hard", Seed: 6}
+		Sample: true, Composite: "hard", Prefill: "grey", Seed: 6}
 	if err := pipeline.WriteSettings(model, s); err != nil {
 		t.Fatal(err)
 	}
