@@ -73,7 +73,10 @@ func Composite(mode CompositeMode, input, decoded image.Image, mask *Mask) (*ima
 		return out, nil
 	}
 	if mode == CompositeResidual && mask.Holes() > 0 {
-		if err := correctResidual(in, out, mask); err != nil {
+		// The residual in − out, known around the hole, carried into it.
+		residual := func(p, c int) float64 { return float64(in.Pix[4*p+c]) - float64(out.Pix[4*p+c]) }
+		decodedPix := func(p, c int) float64 { return float64(out.Pix[4*p+c]) }
+		if err := fillHoles(out, mask, residual, decodedPix); err != nil {
 			return nil, err
 		}
 	}
@@ -85,10 +88,12 @@ func Composite(mode CompositeMode, input, decoded image.Image, mask *Mask) (*ima
 	return out, nil
 }
 
-// correctResidual adds to out's hole pixels the harmonic interpolation of
-// in − out over the known pixels, channel by channel, rounded and clamped
-// to [0, 255].
-func correctResidual(in, out *image.RGBA, mask *Mask) error {
+// fillHoles sets every hole pixel p of out, channel c, to base(p, c) plus
+// the harmonic interpolation (Laplace) of known(p, c), given on the known
+// pixels, rounded and clamped to [0, 255]. It is the shared step of the
+// residual composite and the harmonic prefill. Hole regions without known
+// neighbours get base alone.
+func fillHoles(out *image.RGBA, mask *Mask, known, base func(p, c int) float64) error {
 	lap, err := NewLaplace(mask)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func correctResidual(in, out *image.RGBA, mask *Mask) error {
 		for p, hole := range mask.Hole {
 			field[p] = 0
 			if !hole {
-				field[p] = float64(in.Pix[4*p+c]) - float64(out.Pix[4*p+c])
+				field[p] = known(p, c)
 			}
 		}
 		if err := lap.Solve(field); err != nil {
@@ -106,7 +111,7 @@ func correctResidual(in, out *image.RGBA, mask *Mask) error {
 		}
 		for p, hole := range mask.Hole {
 			if hole {
-				v := math.Round(float64(out.Pix[4*p+c]) + field[p])
+				v := math.Round(base(p, c) + field[p])
 				out.Pix[4*p+c] = uint8(min(max(v, 0), 255))
 			}
 		}

@@ -3,7 +3,6 @@ package inpaint
 import (
 	"fmt"
 	"image"
-	"math"
 	"strings"
 )
 
@@ -80,29 +79,12 @@ func Prefill(mode PrefillMode, img image.Image, mask *Mask) (*image.RGBA, error)
 	if mode == PrefillGrey || mask.Holes() == 0 {
 		return out, nil
 	}
-	lap, err := NewLaplace(mask)
-	if err != nil {
+	// Solved around grey, so that regions without known neighbours
+	// (the solver's 0) come out grey.
+	pixel := func(p, c int) float64 { return float64(out.Pix[4*p+c]) - greyLevel }
+	grey := func(int, int) float64 { return greyLevel }
+	if err := fillHoles(out, mask, pixel, grey); err != nil {
 		return nil, err
-	}
-	// Solved around grey, so that the solver's 0 for unbounded regions
-	// comes out as grey.
-	field := make([]float64, mask.W*mask.H)
-	for c := 0; c < 3; c++ {
-		for p, hole := range mask.Hole {
-			field[p] = 0
-			if !hole {
-				field[p] = float64(out.Pix[4*p+c]) - greyLevel
-			}
-		}
-		if err := lap.Solve(field); err != nil {
-			return nil, err
-		}
-		for p, hole := range mask.Hole {
-			if hole {
-				v := math.Round(field[p] + greyLevel)
-				out.Pix[4*p+c] = uint8(min(max(v, 0), 255))
-			}
-		}
 	}
 	return out, nil
 }
