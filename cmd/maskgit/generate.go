@@ -30,6 +30,11 @@ func generateCommand() command {
 			// every image: unconditional samples are drawn from the softmax
 			// unless --sample=false is given.
 			fs.Lookup("sample").Usage = "sample tokens from the softmax instead of taking the argmax (default true here: the argmax of an all-[MASK] grid is the same image every time)"
+			// The model's sweet spot is tuned for inpainting, where a quarter
+			// of the tokens is unknown; from an all-[MASK] grid a single step
+			// draws every token independently (noise), so all T steps run
+			// unless --sweet-spot is given.
+			fs.Lookup("sweet-spot").Usage = "stop after this many steps and fill the rest (default 0 here, all T steps: the model's sweet spot is tuned for inpainting, and one step from an all-[MASK] grid draws every token independently)"
 			saveSteps := fs.Bool("save-steps", false, "also write per image the latent mask and the decoded image at each step (out/steps/)")
 			withMasks := fs.String("with-masks", "", "also write sample_%03d_mask.png of this mask style (strokes, box, blob; same seed): the layout of examples/")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
@@ -61,6 +66,9 @@ func generateCommand() command {
 				base := model.Settings
 				if !fs.Changed("sample") {
 					base.Sample = true
+				}
+				if !fs.Changed("sweet-spot") {
+					base.SweetSpot = 0
 				}
 				set, iopt, err := df.options(base)
 				if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/maskgit-go/maskgit/inpaint"
+	"github.com/maskgit-go/maskgit/pipeline"
 )
 
 func TestGenerateCommand(t *testing.T) {
@@ -79,6 +80,44 @@ func TestGenerateCommand(t *testing.T) {
 		code, _, stderr := runCLI(t, c.args...)
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, %q (want 2 and %q)", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// A model tuned to inpaint in one step (sweet_spot 1 in its inpaint.json, as
+// the shipped model) still generates with all T steps unless --sweet-spot is
+// given: one step from an all-[MASK] grid draws every token independently.
+func TestGenerateRunsAllStepsByDefault(t *testing.T) {
+	model, _, _ := labFixture(t)
+	set := pipeline.DefaultSettings()
+	set.TotalIter, set.SweetSpot = 4, 1
+	if err := pipeline.WriteSettings(model, set); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		extra []string
+		steps int
+	}{
+		{nil, 4},
+		{[]string{"--sweet-spot", "1"}, 1},
+		{[]string{"--sweet-spot", "2"}, 2},
+	} {
+		out := filepath.Join(t.TempDir(), "samples")
+		args := append([]string{"generate", "--model", model, "--n", "1", "--out", out, "--save-steps", "--threads", "1"}, c.extra...)
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.extra, code, stderr)
+		}
+		f, err := os.Open(filepath.Join(out, "steps", "sample_000_steps.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		strip, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strip.Bounds().Dx() / 16; got != c.steps {
+			t.Errorf("%v: %d steps in the strip, want %d", c.extra, got, c.steps)
 		}
 	}
 }
