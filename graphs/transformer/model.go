@@ -230,15 +230,8 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	cfg := m.cfg
 	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
 	dh := d / heads
-	scale := fscalar(s.SubScope("scale"), 1/math.Sqrt(float64(dh)))
-	ks := s.SubScope("qkv_kernel")
-	kernel := op.ConcatV2(ks, []tf.Output{op.Mul(ks.SubScope("q"), b.query.kernel.Value, scale), b.key.kernel.Value, b.value.kernel.Value},
-		op.Const(ks.SubScope("axis"), int32(1)))
-	bs := s.SubScope("qkv_bias")
-	bias := op.ConcatV2(bs, []tf.Output{op.Mul(bs.SubScope("q"), b.query.bias.Value, scale), b.key.bias.Value, b.value.bias.Value},
-		op.Const(bs.SubScope("axis"), int32(0)))
 	ps := s.SubScope("qkv")
-	qkv := op.BiasAdd(ps, op.MatMul(ps, x, kernel), bias) // [B·N, 3D]
+	qkv := m.fusedDense(s, "qkv", x, true, b.query, b.key, b.value) // [B·N, 3D]
 	qkv = op.Reshape(ps, qkv, op.Const(ps.SubScope("shape"), []int64{-1, n, 3, heads, dh}))
 	qkv = op.Transpose(ps, qkv, op.Const(ps.SubScope("perm"), []int32{2, 0, 3, 1, 4})) // [3, B, H, N, Dh]
 	parts := op.Unpack(ps, qkv, 3)
@@ -284,6 +277,33 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	ctx = op.Transpose(cs, ctx, op.Const(cs.SubScope("perm"), []int32{0, 2, 1, 3}))
 	ctx = op.Reshape(cs, ctx, op.Const(cs.SubScope("shape"), []int64{-1, d}))
 	return m.dense(s.SubScope("out"), ctx, b.out)
+}
+
+// fusedDense is x·[W₁ W₂ …] + [b₁ b₂ …]: the dense layers ws on x as one
+// matmul of their kernels concatenated along the output axis. With query
+// set, ws[0] is the block's query: its kernel and bias are scaled by 1/√Dh
+// first, so the attention scores need no scaling. The concatenations live in the scopes
+// NAME_kernel and NAME_bias, the product in NAME. The variables (and so the
+// checkpoint names) stay one per projection.
+func (m *model) fusedDense(s *op.Scope, name string, x tf.Output, query bool, ws ...denseVars) tf.Output {
+	kernels := make([]tf.Output, len(ws))
+	biases := make([]tf.Output, len(ws))
+	for i, w := range ws {
+		kernels[i], biases[i] = w.kernel.Value, w.bias.Value
+	}
+	ks, bs := s.SubScope(name+"_kernel"), s.SubScope(name+"_bias")
+	if query {
+		scale := fscalar(s.SubScope("scale"), 1/math.Sqrt(float64(m.cfg.Dim/m.cfg.Heads)))
+		kernels[0] = op.Mul(ks.SubScope("q"), kernels[0], scale)
+		biases[0] = op.Mul(bs.SubScope("q"), biases[0], scale)
+	}
+	kernel, bias := kernels[0], biases[0]
+	if len(ws) > 1 {
+		kernel = op.ConcatV2(ks, kernels, op.Const(ks.SubScope("axis"), int32(1)))
+		bias = op.ConcatV2(bs, biases, op.Const(bs.SubScope("axis"), int32(0)))
+	}
+	ps := s.SubScope(name)
+	return op.BiasAdd(ps, op.MatMul(ps, x, kernel), bias)
 }
 
 // dropMask returns x with each element zeroed with probability rate (a

@@ -1,8 +1,6 @@
 package transformer
 
 import (
-	"math"
-
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
 )
@@ -107,19 +105,14 @@ func (m *model) attentionRows(s *op.Scope, h, hq, p tf.Output, b *blockVars) tf.
 	cfg := m.cfg
 	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
 	dh := d / heads
-	scale := fscalar(s.SubScope("scale"), 1/math.Sqrt(float64(dh)))
-
+	q := m.fusedDense(s, "q", hq, true, b.query) // [B·P, D]
 	qs := s.SubScope("q")
-	q := op.BiasAdd(qs, op.MatMul(qs, hq, op.Mul(qs.SubScope("kernel"), b.query.kernel.Value, scale)),
-		op.Mul(qs.SubScope("bias"), b.query.bias.Value, scale))
 	c := func(name string, v int32) tf.Output { return op.Const(qs.SubScope(name), v) }
 	qShape := op.Pack(qs.SubScope("shape"), []tf.Output{c("b", -1), p, c("h", int32(heads)), c("dh", int32(dh))})
 	q = op.Transpose(qs, op.Reshape(qs, q, qShape), op.Const(qs.SubScope("perm"), []int32{0, 2, 1, 3})) // [B, H, P, Dh]
 
 	vs := s.SubScope("kv")
-	kernel := op.ConcatV2(vs.SubScope("kernel"), []tf.Output{b.key.kernel.Value, b.value.kernel.Value}, op.Const(vs.SubScope("k_axis"), int32(1)))
-	bias := op.ConcatV2(vs.SubScope("bias"), []tf.Output{b.key.bias.Value, b.value.bias.Value}, op.Const(vs.SubScope("b_axis"), int32(0)))
-	kv := op.BiasAdd(vs, op.MatMul(vs, h, kernel), bias) // [B·N, 2D]
+	kv := m.fusedDense(s, "kv", h, false, b.key, b.value) // [B·N, 2D]
 	kv = op.Reshape(vs, kv, op.Const(vs.SubScope("shape"), []int64{-1, n, 2, heads, dh}))
 	kv = op.Transpose(vs, kv, op.Const(vs.SubScope("perm"), []int32{2, 0, 3, 1, 4})) // [2, B, H, N, Dh]
 	parts := op.Unpack(vs, kv, 2)
