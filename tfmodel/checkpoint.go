@@ -14,8 +14,9 @@ import (
 )
 
 // Saver saves and restores a fixed list of variables in TensorFlow's V2
-// checkpoint format: prefix.index plus prefix.data-00000-of-00001, keyed by
-// the variables' full names, readable by tf.train.load_checkpoint.
+// checkpoint format: prefix.index plus the data shards
+// prefix.data-0000i-of-0000n, keyed by the variables' full names, readable
+// by tf.train.load_checkpoint.
 type Saver struct {
 	vars    []*Variable
 	prefix  tf.Output // string scalar placeholder fed with the path prefix
@@ -23,8 +24,50 @@ type Saver struct {
 	restore *tf.Operation
 }
 
-// NewSaver adds to the graph of s (under s.SubScope("save")) a SaveV2 op
-// writing vars and a RestoreV2 op whose values are assigned back to vars.
+// ShardBytes bounds the size of a checkpoint's data files: the variables,
+// in the order given to NewSaver, are written in consecutive groups of at
+// most this many bytes (a larger variable gets a shard of its own), so a
+// shipped model's files stay small enough for a git repository. A
+// checkpoint under the bound has the single file prefix.data-00000-of-00001.
+const ShardBytes = 16 << 20
+
+// shards splits vars, in order, into groups of at most limit bytes each
+// (a variable larger than limit alone).
+func shards(vars []*Variable, limit int64) [][]*Variable {
+	var out [][]*Variable
+	var size int64
+	for _, v := range vars {
+		n := variableBytes(v)
+		if len(out) == 0 || (size+n > limit && size > 0) {
+			out = append(out, nil)
+			size = 0
+		}
+		out[len(out)-1] = append(out[len(out)-1], v)
+		size += n
+	}
+	return out
+}
+
+// variableBytes is the size of v's value in a checkpoint (strings and
+// unknown types count as one byte per element).
+func variableBytes(v *Variable) int64 {
+	n := int64(1)
+	for _, d := range v.Shape {
+		n *= max(d, 1)
+	}
+	switch v.DType {
+	case tf.Double, tf.Int64, tf.Uint64, tf.Complex64:
+		return 8 * n
+	case tf.Float, tf.Int32, tf.Uint32:
+		return 4 * n
+	case tf.Half, tf.Bfloat16, tf.Int16, tf.Uint16:
+		return 2 * n
+	}
+	return n
+}
+
+// NewSaver adds to the graph of s (under s.SubScope("save")) the ops that
+// write vars (SaveV2, one per shard of at most ShardBytes) and a RestoreV2 op whose values are assigned back to vars.
 // Errors (no variables, a variable that was not created, duplicate names)
 // are recorded in s and surface at s.Finalize.
 func NewSaver(s *op.Scope, vars []*Variable) *Saver {
@@ -37,7 +80,6 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 		return sv
 	}
 	names := make([]string, len(vars))
-	values := make([]tf.Output, len(vars))
 	dtypes := make([]tf.DataType, len(vars))
 	seen := map[string]bool{}
 	for i, v := range vars {
@@ -50,7 +92,7 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 			return sv
 		}
 		seen[v.Name] = true
-		names[i], values[i], dtypes[i] = v.Name, v.Value, v.DType
+		names[i], dtypes[i] = v.Name, v.DType
 	}
 	sub := s.SubScope("save")
 	// File I/O runs on the CPU (SaveV2 and RestoreV2 have no GPU kernels);
@@ -59,7 +101,7 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 	sv.prefix = op.Placeholder(cpu.SubScope("prefix"), tf.String, op.PlaceholderShape(tf.ScalarShape()))
 	namesT := op.Const(cpu.SubScope("tensor_names"), names)
 	slicesT := op.Const(cpu.SubScope("shape_and_slices"), make([]string, len(vars)))
-	sv.save = op.SaveV2(cpu.SubScope("SaveV2"), sv.prefix, namesT, slicesT, values)
+	sv.save = saveShards(cpu, sv.prefix, sv.vars)
 	restored := op.RestoreV2(cpu.SubScope("RestoreV2"), sv.prefix, namesT, slicesT, dtypes)
 	if s.Err() != nil {
 		return sv
@@ -70,6 +112,37 @@ func NewSaver(s *op.Scope, vars []*Variable) *Saver {
 	}
 	sv.restore = op.NoOp(sub.SubScope("restore_all").WithControlDependencies(assigns...))
 	return sv
+}
+
+// saveShards returns the op that writes vars to the checkpoint fed as
+// prefix: one SaveV2 if they fit in ShardBytes; otherwise one SaveV2 per
+// shard to prefix_shard-0000i-of-0000n, then MergeV2Checkpoints, which
+// renames their data files to prefix.data-0000i-of-0000n and writes the
+// merged prefix.index (TensorFlow's own sharded save).
+func saveShards(cpu *op.Scope, prefix tf.Output, vars []*Variable) *tf.Operation {
+	save := func(s *op.Scope, p tf.Output, vs []*Variable) *tf.Operation {
+		names := make([]string, len(vs))
+		values := make([]tf.Output, len(vs))
+		for i, v := range vs {
+			names[i], values[i] = v.Name, v.Value
+		}
+		return op.SaveV2(s, p, op.Const(s.SubScope("tensor_names"), names),
+			op.Const(s.SubScope("shape_and_slices"), make([]string, len(vs))), values)
+	}
+	groups := shards(vars, ShardBytes)
+	if len(groups) == 1 {
+		return save(cpu.SubScope("SaveV2"), prefix, vars)
+	}
+	prefixes := make([]tf.Output, len(groups))
+	saves := make([]*tf.Operation, len(groups))
+	for i, g := range groups {
+		ss := cpu.SubScope(fmt.Sprintf("shard%d", i))
+		suffix := op.Const(ss.SubScope("suffix"), fmt.Sprintf("_shard-%05d-of-%05d", i, len(groups)))
+		prefixes[i] = op.StringJoin(ss, []tf.Output{prefix, suffix})
+		saves[i] = save(ss.SubScope("SaveV2"), prefixes[i], g)
+	}
+	ms := cpu.SubScope("merge").WithControlDependencies(saves...)
+	return op.MergeV2Checkpoints(ms, op.Pack(ms, prefixes), prefix, op.MergeV2CheckpointsDeleteOldDirs(false))
 }
 
 // Variables returns the saved variables.
@@ -88,7 +161,8 @@ func (sv *Saver) ready(sess *Session) error {
 
 // Save writes the variables' current values to the checkpoint at prefix
 // (e.g. "runs/x/ckpt-100" gives ckpt-100.index and
-// ckpt-100.data-00000-of-00001), creating the directory if needed.
+// ckpt-100.data-00000-of-00001, or more data shards past ShardBytes),
+// creating the directory if needed.
 //
 // SaveV2 writes into a temporary directory next to the final files; the
 // data files are renamed into place first and the .index last, so a crash

@@ -460,3 +460,90 @@ func TestRemoveCheckpoint(t *testing.T) {
 		t.Fatalf("removing a missing checkpoint: %v", err)
 	}
 }
+
+func TestShards(t *testing.T) {
+	v := func(name string, dt tf.DataType, shape ...int64) *Variable {
+		return &Variable{Name: name, DType: dt, Shape: shape}
+	}
+	a, b, c := v("a", tf.Float, 4, 4), v("b", tf.Double, 8), v("c", tf.Int64) // 64, 64 and 8 bytes
+	big := v("big", tf.Float, 100)                                            // 400 bytes
+	names := func(groups [][]*Variable) string {
+		var out []string
+		for _, g := range groups {
+			var n []string
+			for _, v := range g {
+				n = append(n, v.Name)
+			}
+			out = append(out, strings.Join(n, "+"))
+		}
+		return strings.Join(out, " | ")
+	}
+	for _, c := range []struct {
+		vars  []*Variable
+		limit int64
+		want  string
+	}{
+		{[]*Variable{a, b, c}, 1 << 20, "a+b+c"},
+		{[]*Variable{a, b, c}, 128, "a+b | c"},
+		{[]*Variable{a, b, c}, 136, "a+b+c"},
+		{[]*Variable{a, big, b}, 128, "a | big | b"},
+		{[]*Variable{big}, 8, "big"},
+	} {
+		if got := names(shards(c.vars, c.limit)); got != c.want {
+			t.Errorf("shards(limit %d) = %s, want %s", c.limit, got, c.want)
+		}
+	}
+}
+
+// TestSaveRestoreSharded saves variables larger than ShardBytes in total:
+// the checkpoint comes in several data files, none above the bound (a
+// shipped model must fit a git repository), and restores exactly.
+func TestSaveRestoreSharded(t *testing.T) {
+	n := int(ShardBytes / 4 * 5 / 8) // 10 MiB of float32 per big variable
+	big := func(name string, seed float64) tensorSpec {
+		f := make([]float64, n)
+		for i := range f {
+			f[i] = seed + float64(i%1000)/7
+		}
+		return tensorSpec{Name: name, DType: tf.Float, Shape: []int64{int64(n)}, Floats: f}
+	}
+	specs := []tensorSpec{big("enc/a", 1), big("enc/b", 2), {Name: "step", DType: tf.Int64, Shape: []int64{}, Ints: []int64{7}}}
+	m := newCkptModel(t, specs)
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "model")
+	if err := m.saver.Save(m.sess, prefix); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"model.data-00000-of-00002", "model.data-00001-of-00002", "model.index"}
+	if got := dirNames(t, dir); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("files after Save = %v, want %v", got, want)
+	}
+	for _, name := range want[:2] {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() > ShardBytes {
+			t.Errorf("%s: %d bytes, above ShardBytes (%d)", name, st.Size(), ShardBytes)
+		}
+	}
+	other := otherValues(specs)
+	for i, sp := range other {
+		m.set(t, i, sp)
+	}
+	if err := m.saver.Restore(m.sess, prefix); err != nil {
+		t.Fatal(err)
+	}
+	m.check(t, specs)
+	list, err := ListCheckpoint(prefix)
+	if err != nil || len(list) != len(specs) {
+		t.Fatalf("ListCheckpoint: %d tensors (%v), want %d", len(list), err, len(specs))
+	}
+	// A missing shard is named before RestoreV2 runs.
+	if err := os.Remove(filepath.Join(dir, want[1])); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.saver.Restore(m.sess, prefix); err == nil || !strings.Contains(err.Error(), want[1]) {
+		t.Errorf("restore without %s: %v", want[1], err)
+	}
+}

@@ -7,7 +7,7 @@
 //
 //	run/config.json              the stage's full config; --resume refuses a different one
 //	run/ckpt/checkpoint          TensorFlow's checkpoint state file (latest first)
-//	run/ckpt/step-00001000.*     V2 checkpoints (.index, .data-00000-of-00001)
+//	run/ckpt/step-00001000.*     V2 checkpoints (.index, .data-0000i-of-0000n shards of ≤ 16 MiB)
 //	run/ckpt/step-00001000.json  trainer state at that checkpoint
 //	run/best/model.*             the checkpoint with the best validation loss
 //	run/best/model.json          its trainer state
