@@ -230,8 +230,8 @@ func (m *model) attention(s *op.Scope, x tf.Output, b *blockVars, rate, seed tf.
 	cfg := m.cfg
 	d, n, heads := cfg.Dim, cfg.Positions, cfg.Heads
 	dh := d / heads
-	ps := s.SubScope("qkv")
 	qkv := m.fusedDense(s, "qkv", x, true, b.query, b.key, b.value) // [B·N, 3D]
+	ps := s.SubScope("heads")
 	qkv = op.Reshape(ps, qkv, op.Const(ps.SubScope("shape"), []int64{-1, n, 3, heads, dh}))
 	qkv = op.Transpose(ps, qkv, op.Const(ps.SubScope("perm"), []int32{2, 0, 3, 1, 4})) // [3, B, H, N, Dh]
 	parts := op.Unpack(ps, qkv, 3)
