@@ -144,10 +144,25 @@ func (a *Adam) Minimize(s *op.Scope, vs *Store, loss, lr tf.Output, clipNorm flo
 	if s.Err() != nil {
 		return nil, tf.Output{}, s.Err()
 	}
-	vars := vs.Trainable()
-	if len(vars) == 0 {
-		s.UpdateErr("Minimize", fmt.Errorf("the store has no trainable variables"))
+	return a.MinimizeVars(s, vs, vs.Trainable(), loss, lr, clipNorm)
+}
+
+// MinimizeVars is Minimize for some of vs's trainable variables only (a
+// fine-tune of part of a model); the others are left as they are and get
+// no optimizer state.
+func (a *Adam) MinimizeVars(s *op.Scope, vs *Store, vars []*Variable, loss, lr tf.Output, clipNorm float64) (*tf.Operation, tf.Output, error) {
+	if s.Err() != nil {
 		return nil, tf.Output{}, s.Err()
+	}
+	if len(vars) == 0 {
+		s.UpdateErr("Minimize", fmt.Errorf("no trainable variables to minimize over"))
+		return nil, tf.Output{}, s.Err()
+	}
+	for _, v := range vars {
+		if have, ok := vs.Get(v.Name); !ok || have != v || !v.Trainable {
+			s.UpdateErr("Minimize", fmt.Errorf("variable %q is not a trainable variable of the store", v.Name))
+			return nil, tf.Output{}, s.Err()
+		}
 	}
 	if n := loss.Shape().NumDimensions(); n > 0 {
 		s.UpdateErr("Minimize", fmt.Errorf("loss has shape %v, want a scalar", loss.Shape()))

@@ -521,6 +521,14 @@ func TestAdamBuildErrors(t *testing.T) {
 			_, _, err := a.Minimize(g.s, g.st, g.loss, g.lr, math.Inf(1))
 			return err
 		}, "clip norm"},
+		{"MinimizeVars, a foreign variable", func(g *graph, a *Adam) error {
+			_, _, err := a.MinimizeVars(g.s, g.st, []*Variable{g.other}, g.loss, g.lr, 0)
+			return err
+		}, `"other" is not a trainable variable of the store`},
+		{"MinimizeVars, nothing", func(g *graph, a *Adam) error {
+			_, _, err := a.MinimizeVars(g.s, g.st, nil, g.loss, g.lr, 0)
+			return err
+		}, "no trainable variables"},
 		{"empty store", func(g *graph, a *Adam) error {
 			_, _, err := a.Minimize(g.s, NewStore(1, tf.Float), g.loss, g.lr, 0)
 			return err
@@ -538,6 +546,57 @@ func TestAdamBuildErrors(t *testing.T) {
 		if _, ferr := g.s.Finalize(); ferr == nil {
 			t.Errorf("%s: the scope does not carry the error", tc.name)
 		}
+	}
+}
+
+// TestMinimizeVars updates only the listed variable: the store's other
+// variable, which the loss does not even reach (an error for Minimize),
+// keeps its value and gets no optimizer state.
+func TestMinimizeVars(t *testing.T) {
+	s := op.NewScope()
+	st := NewStore(1, tf.Float)
+	w := st.Variable(s, "w", []int64{2}, Ones())
+	u := st.Variable(s, "unused", []int64{2}, Ones())
+	loss := op.Sum(s, op.Square(s, w.Value), op.Const(s.SubScope("axis"), int32(0)))
+	a, err := NewAdamW(DefaultAdamConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, _, err := a.MinimizeVars(s, st, []*Variable{w}, loss, op.Const(s.SubScope("lr"), float32(0.1)), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := a.Slots(u); ok {
+		t.Error("the variable left out has optimizer slots")
+	}
+	if _, _, ok := a.Slots(w); !ok {
+		t.Error("the minimized variable has no optimizer slots")
+	}
+	init := st.InitOp(s.SubScope("init"))
+	g, err := s.Finalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(g, SessionOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if _, err := sess.Run(nil, nil, []*tf.Operation{init}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Run(nil, nil, []*tf.Operation{step}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Run(nil, []tf.Output{w.Value, u.Value}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out[0].Value().([]float32); got[0] >= 1 || got[1] >= 1 {
+		t.Errorf("w = %v after a step down the gradient, want below 1", got)
+	}
+	if got := out[1].Value().([]float32); got[0] != 1 || got[1] != 1 {
+		t.Errorf("unused = %v, want it untouched at 1", got)
 	}
 }
 
