@@ -7,11 +7,15 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 
 	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/graphs/vqvae"
+	"github.com/maskgit-go/maskgit/pipeline"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
@@ -34,6 +38,10 @@ type TokenizerConfig struct {
 	DeadCodeEvery int64  `json:"dead_code_every"`
 	TrainDir      string `json:"train_dir"`
 	ValDir        string `json:"val_dir"`
+	// InitFrom is a tokenizer run or model directory whose weights start
+	// the run (a fresh optimizer, schedule and step count); with
+	// Train.DecoderOnly it is the tokenizer whose decoder is fine-tuned.
+	InitFrom string `json:"init_from,omitempty"`
 }
 
 // RunOptions are the parts of a run that do not change its result.
@@ -80,6 +88,12 @@ func TrainTokenizer(ctx context.Context, cfg TokenizerConfig, opt RunOptions) (r
 	if err := t.readImages(); err != nil {
 		return t.res, err
 	}
+	if cfg.InitFrom != "" && !opt.Resume {
+		// Checked before the run directory is created.
+		if t.initCkpt, err = t.initCheckpoint(); err != nil {
+			return t.res, err
+		}
+	}
 	if err := t.run.Init(cfg, opt.Resume); err != nil {
 		return t.res, inputErr(err)
 	}
@@ -111,6 +125,7 @@ type tokenizerRun struct {
 	// Set by checkConfig and readImages.
 	sched            tfmodel.Schedule
 	trainSet, valSet *dataset.Folder
+	initCkpt         string // the --init-from checkpoint ("": none, or not yet resolved)
 
 	// Set by openSession and start.
 	g  *vqvae.TrainGraph
@@ -141,7 +156,37 @@ func (t *tokenizerRun) checkConfig() (err error) {
 	if err := checkDevice(opt); err != nil {
 		return inputErr(err)
 	}
+	tc := cfg.Train
+	switch {
+	case tc.DecoderOnly && cfg.InitFrom == "":
+		return inputErr(fmt.Errorf("a decoder-only fine-tune needs the tokenizer to start from (--init-from)"))
+	case tc.DecoderOnly && cfg.DeadCodeEvery > 0:
+		return inputErr(fmt.Errorf("a decoder-only fine-tune keeps the codebook: dead-code re-initialisation (every %d steps) must be off", cfg.DeadCodeEvery))
+	case opt.Replicas != nil && (cfg.InitFrom != "" || tc.DecoderOnly || tc.Perceptual > 0):
+		return inputErr(fmt.Errorf("--init-from, a decoder-only fine-tune and the perceptual loss train on one device, not replicated"))
+	case tc.Perceptual > 0 && tc.PerceptualNet == nil:
+		return inputErr(fmt.Errorf("the perceptual loss needs the Inception weights (see maskgit fid-weights)"))
+	}
 	return nil
+}
+
+// initCheckpoint returns the checkpoint of cfg.InitFrom (a tokenizer run
+// directory, or a model directory with a tokenizer/ folder), whose model
+// must be cfg.Model.
+func (t *tokenizerRun) initCheckpoint() (string, error) {
+	dir := t.cfg.InitFrom
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
+		dir = filepath.Join(dir, "tokenizer")
+	}
+	tok, err := pipeline.LoadTokenizer(dir, pipeline.Options{Device: t.opt.Device, Threads: t.opt.Threads})
+	if err != nil {
+		return "", inputErr(fmt.Errorf("--init-from: %w", err))
+	}
+	defer tok.Close()
+	if !reflect.DeepEqual(tok.Cfg, t.cfg.Model) {
+		return "", inputErr(fmt.Errorf("--init-from: %s is a tokenizer of %+v; this run builds %+v", dir, tok.Cfg, t.cfg.Model))
+	}
+	return tok.Checkpoint, nil
 }
 
 // readImages decodes the training and validation images into memory,
@@ -183,6 +228,22 @@ func (t *tokenizerRun) openSession() (err error) {
 // start puts the data iterator at the run's position and takes up the code
 // usage counts where the checkpoint left them.
 func (t *tokenizerRun) start() error {
+	if t.cfg.InitFrom != "" && !t.rs.resumed {
+		// --resume of a run killed before its first checkpoint starts as
+		// the fresh run did.
+		if t.initCkpt == "" {
+			var err error
+			if t.initCkpt, err = t.initCheckpoint(); err != nil {
+				return err
+			}
+		}
+		if err := t.g.ModelSaver.Restore(t.rs.sess, t.initCkpt); err != nil {
+			return inputErr(fmt.Errorf("--init-from: %w", err))
+		}
+		if t.opt.Log != nil {
+			fmt.Fprintf(t.opt.Log, "initialised the weights from %s\n", t.initCkpt)
+		}
+	}
 	it, err := t.trainSet.Iterator(dataset.IterOptions{BatchSize: t.cfg.Batch, Seed: t.cfg.Seed, Shuffle: true, Flip: t.cfg.Flip})
 	if err != nil {
 		return err
@@ -214,6 +275,9 @@ func (t *tokenizerRun) step() (stepped, error) {
 	}
 	reinit := cfg.DeadCodeEvery > 0 && (step+1)%cfg.DeadCodeEvery == 0
 	fetches := []tf.Output{g.Loss, g.L1, g.L2, g.PSNR, g.Perplexity, g.GradNorm, g.IDs, g.GenLoss, g.DiscLoss}
+	if cfg.Train.Perceptual > 0 {
+		fetches = append(fetches, g.Perceptual)
+	}
 	if reinit {
 		fetches = append(fetches, g.Flat)
 	}
@@ -239,6 +303,9 @@ func (t *tokenizerRun) step() (stepped, error) {
 		}
 		if cfg.Train.Disc {
 			m["gen"], m["disc"] = f32(out[7]), f32(out[8])
+		}
+		if cfg.Train.Perceptual > 0 {
+			m["perceptual"] = f32(out[9])
 		}
 		return m
 	}
@@ -289,24 +356,34 @@ func (t *tokenizerRun) countCodes(ids, flat *tf.Tensor) error {
 }
 
 // validate scores the validation images, logs the scores and a few
-// reconstructions, and keeps the best checkpoint (by L2).
+// reconstructions, and keeps the best checkpoint: by L2, or, with a
+// perceptual loss, by the pixel and perceptual terms of the training loss
+// (a perceptual fine-tune trades some L2 for texture).
 func (t *tokenizerRun) validate() error {
-	l2, psnr, used, recon, err := tokenizerValidation(t.rs.sess, t.g, t.valSet, t.cfg.Batch, t.opt.ValImages)
+	tc := t.cfg.Train
+	v, err := tokenizerValidation(t.rs.sess, t.g, t.valSet, t.cfg.Batch, t.opt.ValImages, tc.Perceptual > 0)
 	if err != nil {
 		return err
 	}
-	t.res.ValL2, t.res.ValPSNR, t.res.Used = l2, psnr, used
+	t.res.ValL2, t.res.ValPSNR, t.res.Used = v.l2, v.psnr, v.used
 	step := t.rs.st.Step
-	fmt.Fprintf(t.opt.Log, "validation at step %d: l2 %.5f psnr %.2f dB codes used %d/%d\n", step, l2, psnr, used, t.cfg.Model.Codes)
-	if err := t.rs.scalars("val/", map[string]float64{"l2": l2, "psnr": psnr, "codes_used": float64(used)}); err != nil {
+	scalars := map[string]float64{"l2": v.l2, "psnr": v.psnr, "codes_used": float64(v.used)}
+	score, perceptual := v.l2, ""
+	if tc.Perceptual > 0 {
+		score = tc.L1*v.l1 + tc.L2*v.l2 + tc.Perceptual*v.perceptual
+		scalars["l1"], scalars["perceptual"], scalars["score"] = v.l1, v.perceptual, score
+		perceptual = fmt.Sprintf(" perceptual %.5f score %.5f", v.perceptual, score)
+	}
+	fmt.Fprintf(t.opt.Log, "validation at step %d: l2 %.5f psnr %.2f dB%s codes used %d/%d\n", step, v.l2, v.psnr, perceptual, v.used, t.cfg.Model.Codes)
+	if err := t.rs.scalars("val/", scalars); err != nil {
 		return err
 	}
-	if err := t.rs.events.Images(step, "val/reconstruction", recon); err != nil {
+	if err := t.rs.events.Images(step, "val/reconstruction", v.pairs); err != nil {
 		return err
 	}
-	best, err := t.rs.offerBest(l2, t.it.State())
+	best, err := t.rs.offerBest(score, t.it.State())
 	if best {
-		t.res.BestPSNR = psnr
+		t.res.BestPSNR = v.psnr
 	}
 	return err
 }
@@ -317,10 +394,24 @@ func (t *tokenizerRun) save() error {
 	return t.rs.save(t.it.State())
 }
 
+// tokenizerScores are a validation pass's means over the images: L1 and
+// L2 on [-1, 1], PSNR per image on [0, 1], the perceptual distance (with
+// a perceptual loss only); the codes used and up to 8
+// input|reconstruction pairs for TensorBoard.
+type tokenizerScores struct {
+	l1, l2, psnr, perceptual float64
+	used                     int
+	pairs                    []*image.RGBA
+}
+
 // tokenizerValidation runs the validation images through the graph without
-// updating it: mean L2 (on [-1, 1]) and PSNR (per image on [0, 1]), codes
-// used, and up to 8 input|reconstruction pairs for TensorBoard.
-func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *dataset.Folder, batch, limit int) (l2, psnr float64, used int, pairs []*image.RGBA, err error) {
+// updating it; the L1 and perceptual scores only when perceptual is set
+// (the graph is then BuildTrain's, whose L1 and Perceptual are the same
+// pass's).
+func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *dataset.Folder, batch, limit int, perceptual bool) (tokenizerScores, error) {
+	var sc tokenizerScores
+	l2, psnr, l1, perc := 0.0, 0.0, 0.0, 0.0
+	fail := func(err error) (tokenizerScores, error) { return tokenizerScores{}, err }
 	n := val.Len()
 	if limit > 0 && limit < n {
 		n = limit
@@ -334,22 +425,30 @@ func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *datase
 		}
 		b, err := val.Batch(idx)
 		if err != nil {
-			return 0, 0, 0, nil, err
+			return fail(err)
 		}
 		x, _ := tf.NewTensor(b.Data)
 		if err := x.Reshape(b.Shape()); err != nil {
-			return 0, 0, 0, nil, err
+			return fail(err)
 		}
-		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, []tf.Output{g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon}, nil)
+		fetches := []tf.Output{g.ValL2, g.ValPSNR, g.ValIDs, g.ValRecon}
+		if perceptual {
+			fetches = append(fetches, g.L1, g.Perceptual)
+		}
+		out, err := sess.Run(map[tf.Output]*tf.Tensor{g.Images: x}, fetches, nil)
 		if err != nil {
-			return 0, 0, 0, nil, fmt.Errorf("validation: %w", err)
+			return fail(fmt.Errorf("validation: %w", err))
 		}
 		l2 += f32(out[0]) * float64(b.N)
 		psnr += f32(out[1]) * float64(b.N)
+		if perceptual {
+			l1 += f32(out[4]) * float64(b.N)
+			perc += f32(out[5]) * float64(b.N)
+		}
 		count += b.N
 		ids, err := tfmodel.Int32s(out[2])
 		if err != nil {
-			return 0, 0, 0, nil, err
+			return fail(err)
 		}
 		for _, id := range ids {
 			seen[id] = true
@@ -358,22 +457,24 @@ func tokenizerValidation(sess *tfmodel.Session, g *vqvae.TrainGraph, val *datase
 			res := b.Res
 			rec, err := tfmodel.Float32s(out[3])
 			if err != nil {
-				return 0, 0, 0, nil, err
+				return fail(err)
 			}
 			for i := 0; i < b.N && i < 8; i++ {
 				in, err := dataset.ToRGBA(b.Data[i*3*res*res:(i+1)*3*res*res], res, res)
 				if err != nil {
-					return 0, 0, 0, nil, err
+					return fail(err)
 				}
 				rc, err := dataset.ToRGBA(rec[i*3*res*res:(i+1)*3*res*res], res, res)
 				if err != nil {
-					return 0, 0, 0, nil, err
+					return fail(err)
 				}
-				pairs = append(pairs, sideBySide(in, rc))
+				sc.pairs = append(sc.pairs, sideBySide(in, rc))
 			}
 		}
 	}
-	return l2 / float64(count), psnr / float64(count), len(seen), pairs, nil
+	n64 := float64(count)
+	sc.l1, sc.l2, sc.psnr, sc.perceptual, sc.used = l1/n64, l2/n64, psnr/n64, perc/n64, len(seen)
+	return sc, nil
 }
 
 // reinitDeadCodes replaces every code unused since the last call with a

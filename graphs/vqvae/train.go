@@ -2,10 +2,13 @@ package vqvae
 
 import (
 	"fmt"
+	"math"
+	"strings"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
 
+	"github.com/maskgit-go/maskgit/fid/inception"
 	"github.com/maskgit-go/maskgit/ops"
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
@@ -24,6 +27,32 @@ type TrainConfig struct {
 	// fed DiscWeight (0 until the step it is switched on).
 	Disc         bool  `json:"disc"`
 	DiscChannels int64 `json:"disc_channels"`
+	// Perceptual weighs inception.BuildPerceptual's distance between the
+	// reconstruction and the image (0: off), computed at PerceptualSize
+	// (0: inception.DefaultPerceptualSize) with PerceptualNet's weights.
+	Perceptual     float64            `json:"perceptual,omitempty"`
+	PerceptualSize int64              `json:"perceptual_size,omitempty"`
+	PerceptualNet  *inception.Weights `json:"-"`
+	// DecoderOnly trains the decoder alone: the encoder and the codebook
+	// keep their values (and get no optimizer state), so every image keeps
+	// its tokens and a transformer trained on them stays valid. The
+	// codebook and commitment losses, which only move those, leave the
+	// loss.
+	DecoderOnly bool `json:"decoder_only,omitempty"`
+}
+
+// decoderScope is the prefix of the decoder's variable names.
+const decoderScope = "decoder/"
+
+// check reports settings BuildTrain cannot build.
+func (tc TrainConfig) check() error {
+	if tc.Perceptual < 0 || math.IsNaN(tc.Perceptual) || math.IsInf(tc.Perceptual, 0) {
+		return fmt.Errorf("perceptual weight %v must be finite and at least 0", tc.Perceptual)
+	}
+	if tc.Perceptual > 0 && tc.PerceptualNet == nil {
+		return fmt.Errorf("a perceptual loss needs the Inception weights (PerceptualNet)")
+	}
+	return nil
 }
 
 // TrainGraph is the tokenizer's training graph: one AdamW step on a batch,
@@ -40,25 +69,32 @@ type TrainGraph struct {
 	Init *tf.Operation
 	// Fetches.
 	Loss, L1, L2, CodebookLoss, CommitLoss, GenLoss, DiscLoss tf.Output
-	Perplexity, Used, PSNR, GradNorm                          tf.Output
-	Recon                                                     tf.Output // x̂ clipped to [-1, 1]
-	Flat                                                      tf.Output // encodings [B·G·G, Latent]
-	IDs                                                       tf.Output
+	// Perceptual is the perceptual distance (0 without TrainConfig.Perceptual).
+	Perceptual                       tf.Output
+	Perplexity, Used, PSNR, GradNorm tf.Output
+	Recon                            tf.Output // x̂ clipped to [-1, 1]
+	Flat                             tf.Output // encodings [B·G·G, Latent]
+	IDs                              tf.Output
 	// ValL2, ValPSNR, ValIDs and ValRecon are L2, PSNR, IDs and Recon of a
 	// pass on the whole batch on one device, for validation: BuildTrain's
 	// are the same tensors, BuildReplicatedTrain's a pass on the chief,
 	// which takes batches of any size.
 	ValL2, ValPSNR, ValIDs, ValRecon tf.Output
 	Reinit                           Reinit
-	// Saver covers the model, the optimizers' state and the discriminator.
-	Saver *tfmodel.Saver
-	Vars  *tfmodel.Store
+	// Saver covers the model, the optimizers' state and the discriminator;
+	// ModelSaver the model's variables only (to start a run from another's
+	// weights).
+	Saver, ModelSaver *tfmodel.Saver
+	Vars              *tfmodel.Store
 }
 
 // BuildTrain builds the training graph. seed fixes the initial weights;
 // device ("" or a TensorFlow device name such as "/device:GPU:0") places
 // its ops.
 func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGraph, error) {
+	if err := tc.check(); err != nil {
+		return nil, err
+	}
 	root := op.NewScope()
 	// Gradients refuse device annotations: the model is placed, the
 	// optimizers (built on root) follow their inputs.
@@ -72,12 +108,23 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	if s.Err() != nil {
 		return nil, fmt.Errorf("tokenizer training graph: %w", s.Err())
 	}
+	model := g.Vars.All()
+	g.ModelSaver = tfmodel.NewSaver(root.SubScope("model_saver"), model)
 
 	adam, dadam, err := newOptimizers(tc)
 	if err != nil {
 		return nil, err
 	}
-	step, norm, err := adam.Minimize(root, g.Vars, p.loss, g.LR, tc.ClipNorm)
+	trained := g.Vars.Trainable()
+	if tc.DecoderOnly {
+		trained = trained[:0]
+		for _, v := range g.Vars.Trainable() {
+			if strings.HasPrefix(v.Name, decoderScope) {
+				trained = append(trained, v)
+			}
+		}
+	}
+	step, norm, err := adam.MinimizeVars(root, g.Vars, trained, p.loss, g.LR, tc.ClipNorm)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +187,7 @@ func newOptimizers(tc TrainConfig) (adam, dadam *tfmodel.Adam, err error) {
 // BuildReplicatedTrain one on its share.
 type pass struct {
 	loss, l1, l2, genLoss, discLoss tf.Output
+	perceptual                      tf.Output
 	psnr, recon                     tf.Output
 	q                               Quantized
 }
@@ -157,11 +205,19 @@ func buildPass(s *op.Scope, m *Model, dvs *tfmodel.Store, tc TrainConfig, images
 	diff := op.Sub(ls.SubScope("diff"), xr, images)
 	p.l1 = op.Mean(ls.SubScope("l1"), op.Abs(ls.SubScope("abs"), diff), axes)
 	p.l2 = op.Mean(ls.SubScope("l2"), op.Square(ls.SubScope("sq"), diff), axes)
-	p.loss = op.AddN(ls.SubScope("total"), []tf.Output{
+	terms := []tf.Output{
 		op.Mul(ls.SubScope("wl1"), p.l1, op.Const(ls.SubScope("l1w"), float32(tc.L1))),
 		op.Mul(ls.SubScope("wl2"), p.l2, op.Const(ls.SubScope("l2w"), float32(tc.L2))),
-		p.q.CodebookLoss, p.q.CommitLoss,
-	})
+	}
+	if !tc.DecoderOnly {
+		terms = append(terms, p.q.CodebookLoss, p.q.CommitLoss)
+	}
+	p.perceptual = op.Const(ls.SubScope("no_perceptual"), float32(0))
+	if tc.Perceptual > 0 {
+		p.perceptual = inception.BuildPerceptual(s.SubScope("perceptual"), xr, images, tc.PerceptualNet, tc.PerceptualSize)
+		terms = append(terms, op.Mul(ls.SubScope("wperceptual"), p.perceptual, op.Const(ls.SubScope("perceptual_w"), float32(tc.Perceptual))))
+	}
+	p.loss = op.AddN(ls.SubScope("total"), terms)
 	p.genLoss = op.Const(ls.SubScope("no_gen_loss"), float32(0))
 	p.discLoss = op.Const(ls.SubScope("no_disc_loss"), float32(0))
 	if dvs != nil {
@@ -198,7 +254,7 @@ func buildPass(s *op.Scope, m *Model, dvs *tfmodel.Store, tc TrainConfig, images
 
 // setPass sets the graph's fetches to those of the pass on the whole batch.
 func (g *TrainGraph) setPass(p pass) {
-	g.Loss, g.L1, g.L2, g.GenLoss, g.DiscLoss = p.loss, p.l1, p.l2, p.genLoss, p.discLoss
+	g.Loss, g.L1, g.L2, g.GenLoss, g.DiscLoss, g.Perceptual = p.loss, p.l1, p.l2, p.genLoss, p.discLoss, p.perceptual
 	g.CodebookLoss, g.CommitLoss = p.q.CodebookLoss, p.q.CommitLoss
 	g.PSNR, g.Recon = p.psnr, p.recon
 	g.Perplexity, g.Used, g.Flat, g.IDs = p.q.Perplexity, p.q.Used, p.q.Flat, p.q.IDs
