@@ -8,4 +8,11 @@
 // re-initialised from recent encodings by the trainer. BuildTrain builds the
 // training graph on one device, BuildReplicatedTrain one replica of the same
 // pass per device (data-parallel, in-graph replication).
+//
+// Two options of TrainConfig serve a fine-tune of a trained tokenizer:
+// DecoderOnly updates the decoder alone (the encoder and the codebook, hence
+// every image's tokens and any transformer trained on them, stay as they
+// are), and Perceptual adds an LPIPS-style distance on the first stages of
+// FID's InceptionV3 (inception.BuildPerceptual), which pays the decoder for
+// texture that L1 and L2 smooth away.
 package vqvae
