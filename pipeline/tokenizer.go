@@ -22,22 +22,33 @@ type Tokenizer struct {
 	closeErr   error
 }
 
-// LoadTokenizer restores a tokenizer run directory.
-func LoadTokenizer(dir string, opt Options) (*Tokenizer, error) {
+// TokenizerCheckpoint reads a tokenizer run directory's model
+// configuration and the checkpoint LoadTokenizer restores (best/model, else
+// the latest step), without building a graph or opening a session.
+func TokenizerCheckpoint(dir string) (vqvae.Config, string, error) {
 	var rc struct {
 		Model vqvae.Config `json:"model"`
 	}
 	if err := readRunConfig(dir, &rc); err != nil {
-		return nil, err
+		return vqvae.Config{}, "", err
 	}
 	if err := rc.Model.Validate(); err != nil {
-		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
+		return vqvae.Config{}, "", fmt.Errorf("%s/config.json: %w", dir, err)
 	}
 	ckpt, err := runCheckpoint(dir)
 	if err != nil {
+		return vqvae.Config{}, "", err
+	}
+	return rc.Model, ckpt, nil
+}
+
+// LoadTokenizer restores a tokenizer run directory.
+func LoadTokenizer(dir string, opt Options) (*Tokenizer, error) {
+	cfg, ckpt, err := TokenizerCheckpoint(dir)
+	if err != nil {
 		return nil, err
 	}
-	g, err := vqvae.BuildInference(rc.Model, opt.Device)
+	g, err := vqvae.BuildInference(cfg, opt.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +56,7 @@ func LoadTokenizer(dir string, opt Options) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tokenizer{Cfg: rc.Model, Checkpoint: ckpt, g: g, sess: sess}, nil
+	return &Tokenizer{Cfg: cfg, Checkpoint: ckpt, g: g, sess: sess}, nil
 }
 
 // Encode maps n images (float32 NHWC in [-1, 1], Resolution² each) to n

@@ -37,16 +37,31 @@ type transformerRunConfig struct {
 	TokenizerDir string `json:"tokenizer_dir"`
 }
 
-// LoadTransformer restores a transformer run directory.
-func LoadTransformer(dir string, opt Options) (*Transformer, error) {
+// TransformerCheckpoint reads a transformer run directory's model
+// configuration and the checkpoint LoadTransformer restores (best/model,
+// else the latest step), without building a graph or opening a session.
+func TransformerCheckpoint(dir string) (transformer.Config, string, error) {
+	rc, ckpt, err := readTransformerRun(dir)
+	return rc.Model, ckpt, err
+}
+
+// readTransformerRun reads a transformer run directory's config.json and
+// finds its checkpoint.
+func readTransformerRun(dir string) (transformerRunConfig, string, error) {
 	var rc transformerRunConfig
 	if err := readRunConfig(dir, &rc); err != nil {
-		return nil, err
+		return rc, "", err
 	}
 	if err := rc.Model.Validate(); err != nil {
-		return nil, fmt.Errorf("%s/config.json: %w", dir, err)
+		return rc, "", fmt.Errorf("%s/config.json: %w", dir, err)
 	}
 	ckpt, err := runCheckpoint(dir)
+	return rc, ckpt, err
+}
+
+// LoadTransformer restores a transformer run directory.
+func LoadTransformer(dir string, opt Options) (*Transformer, error) {
+	rc, ckpt, err := readTransformerRun(dir)
 	if err != nil {
 		return nil, err
 	}

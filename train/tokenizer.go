@@ -178,15 +178,14 @@ func (t *tokenizerRun) initCheckpoint() (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
 		dir = filepath.Join(dir, "tokenizer")
 	}
-	tok, err := pipeline.LoadTokenizer(dir, pipeline.Options{Device: t.opt.Device, Threads: t.opt.Threads})
+	have, ckpt, err := pipeline.TokenizerCheckpoint(dir)
 	if err != nil {
 		return "", inputErr(fmt.Errorf("--init-from: %w", err))
 	}
-	defer tok.Close()
-	if !reflect.DeepEqual(tok.Cfg, t.cfg.Model) {
-		return "", inputErr(fmt.Errorf("--init-from: %s is a tokenizer of %+v; this run builds %+v", dir, tok.Cfg, t.cfg.Model))
+	if !reflect.DeepEqual(have, t.cfg.Model) {
+		return "", inputErr(fmt.Errorf("--init-from: %s is a tokenizer of %+v; this run builds %+v", dir, have, t.cfg.Model))
 	}
-	return tok.Checkpoint, nil
+	return ckpt, nil
 }
 
 // readImages decodes the training and validation images into memory,

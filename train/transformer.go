@@ -204,15 +204,14 @@ func (t *transformerRun) closeTokenizer() error {
 	return t.tok.Close()
 }
 
-// pipelineOptions are the options the tokenizer and the warm-start
-// checkpoint are loaded with.
+// pipelineOptions are the options the tokenizer is loaded with.
 func (t *transformerRun) pipelineOptions() pipeline.Options {
 	return pipeline.Options{Device: t.opt.Device, Threads: t.opt.Threads}
 }
 
 // resolveInit sets initCkpt to the checkpoint of --init-from.
 func (t *transformerRun) resolveInit() (err error) {
-	if t.initCkpt, err = warmStartCheckpoint(t.cfg.InitFrom, t.cfg.Model, t.pipelineOptions()); err != nil {
+	if t.initCkpt, err = warmStartCheckpoint(t.cfg.InitFrom, t.cfg.Model); err != nil {
 		return inputErr(fmt.Errorf("--init-from: %w", err))
 	}
 	return nil
@@ -348,26 +347,22 @@ func (t *transformerRun) logSamples() error {
 func (t *transformerRun) save() error { return t.rs.save(t.it.State()) }
 
 // warmStartCheckpoint checks that dir (a transformer run, or a model
-// directory with transformer/ in it) holds a checkpoint of the same
-// architecture as want (dropout aside) by loading it, and returns the
-// checkpoint prefix. It loads with the run's options: TensorFlow sizes its
-// process-wide thread pools from the first session, so a 1-thread check
-// here would leave the whole run on one core.
-func warmStartCheckpoint(dir string, want transformer.Config, opt pipeline.Options) (string, error) {
+// directory with transformer/ in it) names a checkpoint of the same
+// architecture as want (dropout aside) from its config.json, and returns
+// the checkpoint prefix; the run's saver restores it.
+func warmStartCheckpoint(dir string, want transformer.Config) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
 		dir = filepath.Join(dir, "transformer")
 	}
-	tr, err := pipeline.LoadTransformer(dir, opt)
+	have, ckpt, err := pipeline.TransformerCheckpoint(dir)
 	if err != nil {
 		return "", err
 	}
-	defer tr.Close()
-	have := tr.Cfg
 	have.Dropout = want.Dropout
 	if have != want {
 		return "", fmt.Errorf("%s is a transformer of %+v; this run builds %+v", dir, have, want)
 	}
-	return tr.Checkpoint, nil
+	return ckpt, nil
 }
 
 func mvtmFeeds(g *transformer.TrainGraph, target, input []int32, weight []float32, b, n int) (map[tf.Output]*tf.Tensor, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/maskgit-go/maskgit/dataset"
+	"github.com/maskgit-go/maskgit/fid/inception"
 	"github.com/maskgit-go/maskgit/train"
 )
 
@@ -134,7 +135,7 @@ func trainTokenizerCommand() command {
 			initFrom := fs.String("init-from", "", "start from the weights of this tokenizer run or model directory (fresh optimizer, schedule and step count)")
 			decoderOnly := fs.Bool("decoder-only", false, "train the decoder alone (needs --init-from): the encoder and codebook stay, so the tokens and a transformer trained on them stay valid; dead-code re-initialisation is off")
 			perceptual := fs.Float64("perceptual", 0, "weight of a perceptual loss on the first stages of FID's Inception network (0: off; 1 is a good start for --decoder-only)")
-			perceptualSize := fs.Int64("perceptual-size", 0, "side the images are resized to for the perceptual loss (0: 128)")
+			perceptualSize := fs.Int64("perceptual-size", 0, fmt.Sprintf("side the images are resized to for the perceptual loss (0: %d)", inception.DefaultPerceptualSize))
 			weights := fs.String("inception-weights", "", "converted Inception weights for --perceptual (default: fetched once into the cache folder, see fid-weights)")
 			return func(ctx context.Context, env *cliEnv, args []string) error {
 				if len(args) > 0 {
@@ -162,8 +163,8 @@ func trainTokenizerCommand() command {
 				if *perceptual < 0 || math.IsNaN(*perceptual) || math.IsInf(*perceptual, 0) {
 					return badInput("--perceptual %v must be a finite weight of at least 0", *perceptual)
 				}
-				if *perceptualSize != 0 && *perceptualSize < 32 {
-					return badInput("--perceptual-size %d must be at least 32 (0: 128)", *perceptualSize)
+				if *perceptualSize != 0 && *perceptualSize < inception.MinPerceptualSize {
+					return badInput("--perceptual-size %d must be at least %d (0: %d)", *perceptualSize, inception.MinPerceptualSize, inception.DefaultPerceptualSize)
 				}
 				cfg.Train.Perceptual, cfg.Train.PerceptualSize = *perceptual, *perceptualSize
 				if err := sf.apply(&cfg.Steps, &cfg.Batch, &cfg.LR, &cfg.Seed); err != nil {

@@ -12,9 +12,9 @@ import (
 // (61x61) keep the pixels' detail.
 const DefaultPerceptualSize = 128
 
-// minPerceptualSize is the smallest side the stem's VALID convolutions
+// MinPerceptualSize is the smallest side the stem's VALID convolutions
 // and max pools leave a map of at least 1x1 after Conv2d_4a's pool.
-const minPerceptualSize = 27
+const MinPerceptualSize = 27
 
 // perceptualStages are the network's first blocks, as BuildFeatures runs
 // them, in the three stages BuildPerceptual compares: the stem up to
@@ -46,8 +46,8 @@ func BuildPerceptual(s *op.Scope, a, b tf.Output, w *Weights, size int64) tf.Out
 	if size == 0 {
 		size = DefaultPerceptualSize
 	}
-	if size < minPerceptualSize {
-		s.UpdateErr("inception", fmt.Errorf("perceptual size %d is below %d", size, minPerceptualSize))
+	if size < MinPerceptualSize {
+		s.UpdateErr("inception", fmt.Errorf("perceptual size %d is below %d", size, MinPerceptualSize))
 		return tf.Output{}
 	}
 	bl := &builder{w: w}

@@ -3,6 +3,7 @@ package vqvae
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
@@ -117,12 +118,7 @@ func BuildTrain(cfg Config, tc TrainConfig, seed int64, device string) (*TrainGr
 	}
 	trained := g.Vars.Trainable()
 	if tc.DecoderOnly {
-		trained = trained[:0]
-		for _, v := range g.Vars.Trainable() {
-			if strings.HasPrefix(v.Name, decoderScope) {
-				trained = append(trained, v)
-			}
-		}
+		trained = slices.DeleteFunc(trained, func(v *tfmodel.Variable) bool { return !strings.HasPrefix(v.Name, decoderScope) })
 	}
 	step, norm, err := adam.MinimizeVars(root, g.Vars, trained, p.loss, g.LR, tc.ClipNorm)
 	if err != nil {
