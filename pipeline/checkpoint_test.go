@@ -11,13 +11,21 @@ import (
 	"github.com/maskgit-go/maskgit/tfmodel"
 )
 
-// TestRunCheckpoints: TokenizerCheckpoint and TransformerCheckpoint name
+// TestRunCheckpoints: PartDir finds a model directory's parts;
+// TokenizerCheckpoint and TransformerCheckpoint name
 // the configuration and checkpoint LoadTokenizer / LoadTransformer restore,
 // fall back to the latest step checkpoint without best/, and fail with the
 // folder's name on a missing config, a bad config or no checkpoint.
 func TestRunCheckpoints(t *testing.T) {
 	dir := tinyModel(t)
 	tokDir, trDir := filepath.Join(dir, "tokenizer"), filepath.Join(dir, "transformer")
+	for _, c := range []struct{ dir, part, want string }{
+		{dir, "tokenizer", tokDir}, {dir, "transformer", trDir}, {tokDir, "tokenizer", tokDir}, {trDir, "tokenizer", trDir},
+	} {
+		if got := PartDir(c.dir, c.part); got != c.want {
+			t.Errorf("PartDir(%s, %s) = %s, want %s", c.dir, c.part, got, c.want)
+		}
+	}
 
 	tcfg, tckpt, err := TokenizerCheckpoint(tokDir)
 	if err != nil {

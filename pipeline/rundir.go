@@ -28,6 +28,16 @@ type Options struct {
 	BFloat16Tokenizer, BFloat16Transformer bool
 }
 
+// PartDir returns dir/part when dir is a model directory holding that part
+// (dir/part/config.json exists; part is "tokenizer" or "transformer"),
+// else dir itself, a run directory.
+func PartDir(dir, part string) string {
+	if _, err := os.Stat(filepath.Join(dir, part, "config.json")); err == nil {
+		return filepath.Join(dir, part)
+	}
+	return dir
+}
+
 // readRunConfig decodes the "model" part (and any other fields v has) of
 // dir/config.json.
 func readRunConfig(dir string, v interface{}) error {

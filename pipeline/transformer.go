@@ -179,11 +179,7 @@ func Load(dir string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	tdir := dir
-	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
-		tdir = filepath.Join(dir, "transformer")
-	}
-	tr, err := LoadTransformer(tdir, opt)
+	tr, err := LoadTransformer(PartDir(dir, "transformer"), opt)
 	if err != nil {
 		return nil, err
 	}

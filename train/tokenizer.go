@@ -7,8 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
@@ -174,10 +172,7 @@ func (t *tokenizerRun) checkConfig() (err error) {
 // directory, or a model directory with a tokenizer/ folder), whose model
 // must be cfg.Model.
 func (t *tokenizerRun) initCheckpoint() (string, error) {
-	dir := t.cfg.InitFrom
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
-		dir = filepath.Join(dir, "tokenizer")
-	}
+	dir := pipeline.PartDir(t.cfg.InitFrom, "tokenizer")
 	have, ckpt, err := pipeline.TokenizerCheckpoint(dir)
 	if err != nil {
 		return "", inputErr(fmt.Errorf("--init-from: %w", err))

@@ -351,9 +351,7 @@ func (t *transformerRun) save() error { return t.rs.save(t.it.State()) }
 // architecture as want (dropout aside) from its config.json, and returns
 // the checkpoint prefix; the run's saver restores it.
 func warmStartCheckpoint(dir string, want transformer.Config) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "transformer", "config.json")); err == nil {
-		dir = filepath.Join(dir, "transformer")
-	}
+	dir = pipeline.PartDir(dir, "transformer")
 	have, ckpt, err := pipeline.TransformerCheckpoint(dir)
 	if err != nil {
 		return "", err

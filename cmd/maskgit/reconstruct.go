@@ -37,7 +37,7 @@ func reconstructCommand() command {
 				if err != nil {
 					return usageError{err}
 				}
-				dir := tokenizerDir(*model)
+				dir := pipeline.PartDir(*model, "tokenizer")
 				files, err := imageio.ListFolder(*images)
 				if err != nil {
 					return usageError{err}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -134,7 +132,7 @@ func encodeCommand() command {
 				if err != nil {
 					return usageError{err}
 				}
-				tok, err := pipeline.LoadTokenizer(tokenizerDir(*tokDir), pipeline.Options{Device: dev, Threads: *threads})
+				tok, err := pipeline.LoadTokenizer(pipeline.PartDir(*tokDir, "tokenizer"), pipeline.Options{Device: dev, Threads: *threads})
 				if err != nil {
 					return usageError{err}
 				}
@@ -144,13 +142,4 @@ func encodeCommand() command {
 			}
 		},
 	}
-}
-
-// tokenizerDir returns dir/tokenizer when dir is a model directory (it holds
-// tokenizer/config.json), else dir (a tokenizer run).
-func tokenizerDir(dir string) string {
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer", "config.json")); err == nil {
-		return filepath.Join(dir, "tokenizer")
-	}
-	return dir
 }
