@@ -94,6 +94,12 @@ func session(t testing.TB, s *op.Scope) *tf.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sessionOf(t, g)
+}
+
+// sessionOf opens a session on g, closed at the end of the test.
+func sessionOf(t testing.TB, g *tf.Graph) *tf.Session {
+	t.Helper()
 	sess, err := tf.NewSession(g, nil)
 	if err != nil {
 		t.Fatal(err)

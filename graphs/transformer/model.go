@@ -2,7 +2,6 @@ package transformer
 
 import (
 	"fmt"
-	"hash/fnv"
 	"math"
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
@@ -308,17 +307,11 @@ func (m *model) fusedDense(s *op.Scope, name string, x tf.Output, query bool, ws
 
 // dropMask returns x with each element zeroed with probability rate (a
 // float32 scalar) and the scale 1/(1 − rate) (0 if rate is 1) the kept ones
-// need, left to the caller. The mask comes from StatelessRandomUniform on
-// seed (int64[2]) XOR a constant from this layer's op names, like
-// ops.Dropout: independent streams per layer, the same mask for the same
-// seed.
+// need, left to the caller. The mask is ops.DropMask's: seed (int64[2]) XOR
+// a constant from this layer's op names, like ops.Dropout: independent
+// streams per layer, the same mask for the same seed.
 func (m *model) dropMask(s *op.Scope, x, rate, seed tf.Output) (dropped, scale tf.Output) {
-	shape := op.Shape(s, x, op.ShapeOutType(tf.Int64))
-	h := fnv.New64a()
-	h.Write([]byte(shape.Op.Name()))
-	stream := op.Const(s.SubScope("stream"), []int64{0, int64(h.Sum64() >> 1)})
-	u := op.StatelessRandomUniform(s, shape, op.BitwiseXor(s, seed, stream), op.StatelessRandomUniformDtype(tf.Float))
-	keep := op.Cast(s, op.GreaterEqual(s, u, rate), tf.Float)
+	keep := ops.DropMask(s, x, rate, seed)
 	one := fscalar(s.SubScope("one"), 1)
 	return op.Mul(s.SubScope("mask"), x, keep), op.DivNoNan(s, one, op.Sub(s, one, rate))
 }
