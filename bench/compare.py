@@ -102,7 +102,9 @@ def table(raw, cpu, large, a):
         print(f"| … GFLOP/s ({f / 1e9:.2f} GFLOP per sample) | {g * f / 1e9:.1f}{pg} | {t * f / 1e9:.1f}{pt} | |")
         if m.endswith("-bf16"):
             bf16_rows(m, m[: -len("-bf16")], "training step", "samples/s")
-    for m, what in (("inpaint", "inpainting"), ("inpaint-bf16", "inpainting, Go bf16 (--bf16) / PyTorch bf16 (autocast)")):
+    for m, what in (("inpaint", "inpainting"), ("inpaint-bf16", "inpainting, Go bf16 (--bf16) / PyTorch bf16 (autocast)"),
+                    ("inpaint-bf16-transformer", "inpainting, transformer in bf16 (Go --bf16=transformer / PyTorch "
+                     "autocast around the transformer)")):
         if m not in raw:
             continue
         g, t = speed(m, "go"), speed(m, "torch")
@@ -114,6 +116,7 @@ def table(raw, cpu, large, a):
         print(f"| … s per batch: encode / transformer / loop outside it / decode | {split('go', 'go_loop_s')} "
               f"| {split('torch', 'loop_s')} | |")
     bf16_rows("inpaint-bf16", "inpaint", "inpainting", "images/s")
+    bf16_rows("inpaint-bf16-transformer", "inpaint", "inpainting, transformer in bf16", "images/s")
 
 
 def main():
@@ -138,7 +141,8 @@ def main():
     ap.add_argument("--only", default="matmul,train-cpu,train-large,inpaint",
                     help="comma-separated measurements: matmul, train-cpu, train-large, inpaint, and, not in the default "
                          "set, inpaint-bf16 (inpainting with the tokenizer and transformer in bfloat16 mixed precision, "
-                         "Go's --bf16 against PyTorch's torch.autocast; best run together with inpaint) and "
+                         "Go's --bf16 against PyTorch's torch.autocast; best run together with inpaint), "
+                         "inpaint-bf16-transformer (the same with the transformer only: Go's --bf16=transformer) and "
                          "train-cpu-bf16, train-large-bf16 (the training step in bfloat16 mixed precision: Go's "
                          "benchgo train --bf16 against torch.autocast around forward and loss; best run together "
                          "with train-cpu, train-large)")
@@ -193,6 +197,9 @@ def main():
                     tb + ["inpaint", "--dump", a.dump, "--model", a.model, "--attention", a.torch_attention] + inp),
         "inpaint-bf16": ([a.go, "inpaint", "--bf16", "--model", a.model, "--data", a.data] + inp,
                          tb + ["inpaint", "--bf16", "--dump", a.dump, "--model", a.model, "--attention", a.torch_attention] + inp),
+        "inpaint-bf16-transformer": ([a.go, "inpaint", "--bf16=transformer", "--model", a.model, "--data", a.data] + inp,
+                                     tb + ["inpaint", "--bf16", "transformer", "--dump", a.dump, "--model", a.model,
+                                           "--attention", a.torch_attention] + inp),
     }
     only = [m.strip() for m in a.only.split(",") if m.strip()]
     for m in only:

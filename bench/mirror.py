@@ -380,19 +380,22 @@ def decode_loop(tr, cur, steps, temperature, generator, bf16=False):
 def inpaint(tok, tr, images, holes, steps, temperature, generator, bf16=False):
     """The Go pipeline's inpainting on a batch: encode, decode_loop, decode,
     hard composite (known pixels kept). Returns (images, timings dict).
-    bf16: the tokenizer and transformer forwards run under
-    torch.autocast(bfloat16) (pipeline.Options' BFloat16 fields on the Go
-    side); the loop and the composite stay float32."""
+    bf16: True (or "all"), the tokenizer and transformer forwards run under
+    torch.autocast(bfloat16); "transformer", only the transformer's
+    (pipeline.Options' BFloat16 fields on the Go side); the loop and the
+    composite stay float32."""
     import time
+    bf16_tok = bf16 is True or bf16 == "all"
+    bf16_tr = bf16_tok or bf16 == "transformer"
     t0 = time.perf_counter()
-    with _precision(bf16):
+    with _precision(bf16_tok):
         ids = tok.encode(images)
     t1 = time.perf_counter()
     tm = token_mask(holes, tok.cfg["grid"])
     cur = torch.where(tm, torch.full_like(ids, tr.cfg["codes"]), ids)
-    predict = decode_loop(tr, cur, steps, temperature, generator, bf16)
+    predict = decode_loop(tr, cur, steps, temperature, generator, bf16_tr)
     t2 = time.perf_counter()
-    with _precision(bf16):
+    with _precision(bf16_tok):
         out = tok.decode(cur)
     out = out.float()
     out = torch.where(holes[..., None], out, images)

@@ -1,7 +1,7 @@
 """The PyTorch half of the side-by-side benchmark (bench/compare.sh).
 
     python bench/torch_bench.py train   [--dim 192 --layers 4 --heads 8 --mlp-dim 768] [--batch 32] [--bf16] ...
-    python bench/torch_bench.py inpaint --dump DIR --model DIR [--batch 32] [--steps 8] [--bf16] ...
+    python bench/torch_bench.py inpaint --dump DIR --model DIR [--batch 32] [--steps 8] [--bf16 [transformer]] ...
     python bench/torch_bench.py matmul  [--n 2048] ...
 
 Each call runs one measurement (untimed warm-up runs, then timed ones) and
@@ -96,14 +96,14 @@ def bench_inpaint(a):
     split = []
 
     def run():
-        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen, bf16=a.bf16)
+        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen, bf16=a.bf16 != "off" and a.bf16)
         split.append(t)
 
     secs = timed(a.warmup, a.iters, run)
     split = split[a.warmup:]
     extra = {k: float(np.median([s[k] for s in split])) for k in split[0]}
     extra["py_share"] = extra["loop_s"] / (extra["encode_s"] + extra["predict_s"] + extra["loop_s"] + extra["decode_s"])
-    name = "inpaint-bf16" if a.bf16 else "inpaint"
+    name = {"off": "inpaint", "all": "inpaint-bf16"}.get(a.bf16, "inpaint-bf16-" + a.bf16)
     return {"name": name, "side": "torch", "units": a.batch, "seconds": secs, "extra": extra}
 
 
@@ -151,8 +151,9 @@ def main():
     i.add_argument("--batch", type=int, default=32)
     i.add_argument("--steps", type=int, default=8)
     i.add_argument("--temperature", type=float, default=4.5)
-    i.add_argument("--bf16", action="store_true",
-                   help="tokenizer and transformer forwards under torch.autocast('cpu', dtype=torch.bfloat16)")
+    i.add_argument("--bf16", nargs="?", const="all", default="off", choices=["off", "all", "transformer"],
+                   help="forwards under torch.autocast('cpu', dtype=torch.bfloat16): --bf16 alone the tokenizer's and "
+                        "the transformer's, --bf16 transformer the transformer's only")
     m = sub.add_parser("matmul", parents=[common])
     m.add_argument("--n", type=int, default=2048)
     a = ap.parse_args()

@@ -17,19 +17,7 @@ import (
 // masks from the same fed seed. Feed a new seed per training step.
 func Dropout(s *op.Scope, x, rate, seed tf.Output) tf.Output {
 	ls := s.SubScope("dropout")
-	if !checkFloat(ls, "Dropout", nil, x) {
-		return tf.Output{}
-	}
-	if rate.Op == nil || seed.Op == nil {
-		fail(ls, "Dropout", "rate and seed must be set")
-		return tf.Output{}
-	}
-	if rate.DataType() != x.DataType() || rate.Shape().NumDimensions() > 0 {
-		fail(ls, "Dropout", "rate must be a %v scalar, got %v %v", dtypeName(x.DataType()), dtypeName(rate.DataType()), rate.Shape())
-		return tf.Output{}
-	}
-	if sh := seed.Shape(); seed.DataType() != tf.Int64 || sh.NumDimensions() > 1 || (sh.NumDimensions() == 1 && sh.Size(0) >= 0 && sh.Size(0) != 2) {
-		fail(ls, "Dropout", "seed must be int64[2], got %v %v", dtypeName(seed.DataType()), sh)
+	if !checkDropout(ls, "Dropout", x, rate, seed) {
 		return tf.Output{}
 	}
 	dt := x.DataType()
@@ -44,12 +32,35 @@ func Dropout(s *op.Scope, x, rate, seed tf.Output) tf.Output {
 // from seed (int64[2]) as Dropout draws them. A layer that applies the
 // 1/(1 - rate) scale elsewhere (attention scales V instead of the
 // probabilities) uses it with its own scope; Dropout(s, x, …) equals
-// x·DropMask(s.SubScope("dropout"), x, …)/(1 - rate).
+// x·DropMask(s.SubScope("dropout"), x, …)/(1 - rate). At rate 1 the
+// 16-bit masks (see keepMask) still keep one element in 65,536; the
+// scale, 0 there, zeroes them.
 func DropMask(s *op.Scope, x, rate, seed tf.Output) tf.Output {
-	if !checkFloat(s, "DropMask", nil, x) {
+	if !checkDropout(s, "DropMask", x, rate, seed) {
 		return tf.Output{}
 	}
 	return keepMask(s, x, rate, seed)
+}
+
+// checkDropout checks Dropout's and DropMask's arguments: x floating
+// point, rate a scalar of x's dtype, seed int64[2].
+func checkDropout(ls *op.Scope, name string, x, rate, seed tf.Output) bool {
+	if !checkFloat(ls, name, nil, x) {
+		return false
+	}
+	if rate.Op == nil || seed.Op == nil {
+		fail(ls, name, "rate and seed must be set")
+		return false
+	}
+	if rate.DataType() != x.DataType() || rate.Shape().NumDimensions() > 0 {
+		fail(ls, name, "rate must be a %v scalar, got %v %v", dtypeName(x.DataType()), dtypeName(rate.DataType()), rate.Shape())
+		return false
+	}
+	if sh := seed.Shape(); seed.DataType() != tf.Int64 || sh.NumDimensions() > 1 || (sh.NumDimensions() == 1 && sh.Size(0) >= 0 && sh.Size(0) != 2) {
+		fail(ls, name, "seed must be int64[2], got %v %v", dtypeName(seed.DataType()), sh)
+		return false
+	}
+	return true
 }
 
 // keepMask is Dropout's mask of x under ls. The stream is a constant from

@@ -56,6 +56,7 @@ func TestBuilderErrors(t *testing.T) {
 			Dropout(s, ph(s, tf.Float, 2), rate(s), op.Const(s.SubScope("seed"), []int64{1, 2, 3}))
 		}, []string{"seed must be int64[2]"}},
 		{"dropout_unset", func(s S, vs V) { Dropout(s, ph(s, tf.Float, 2), tf.Output{}, seed(s)) }, []string{"rate and seed must be set"}},
+		{"dropmask_rate_dtype", func(s S, vs V) { DropMask(s.SubScope("drop"), ph(s, tf.Double, 2), rate(s), seed(s)) }, []string{`ops.DropMask "enc/drop"`, "rate must be a float64 scalar"}},
 		{"attention_heads", func(s S, vs V) {
 			MultiHeadSelfAttention(s, vs, "attn", ph(s, tf.Float, 2, 3, 8), 3, tf.Output{}, tf.Output{})
 		}, []string{`ops.MultiHeadSelfAttention "enc/attn"`, "8 is not divisible by 3 heads"}},
