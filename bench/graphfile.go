@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	tf "github.com/galeone/tensorflow/tensorflow/go"
+
 	"github.com/maskgit-go/maskgit/graphs/transformer"
 	"github.com/maskgit-go/maskgit/internal/atomicfile"
 )
@@ -37,14 +39,48 @@ func WriteTrainGraph(base string, cfg transformer.Config, tc transformer.TrainCo
 	names := TrainGraphNames{Model: cfg, Batch: batch, Input: g.Input.Op.Name(), Target: g.Target.Op.Name(),
 		Weight: g.Weight.Op.Name(), LR: g.LR.Op.Name(), Rate: g.Rate.Op.Name(), Seed: g.Seed.Op.Name(),
 		Loss: g.Loss.Op.Name(), Step: g.Step.Name(), Init: g.Init.Name()}
+	return names, writeGraph(base, g.Graph, names)
+}
+
+// InferenceGraphNames names the ops of an inference graph written by
+// WriteInferenceGraph: the token feed, the decoding loop's argmax outputs
+// (the masked-rows path), the full logits and the initialiser, for
+// bench/profile_inference.py.
+type InferenceGraphNames struct {
+	Model      transformer.Config `json:"model"`
+	Batch      int                `json:"batch"`
+	Tokens     string             `json:"tokens"`
+	Argmax     string             `json:"argmax"`
+	ArgmaxLogP string             `json:"argmax_logp"`
+	Logits     string             `json:"logits"`
+	Init       string             `json:"init"`
+}
+
+// WriteInferenceGraph builds the transformer's inference graph
+// (transformer.BuildInference with cfg) and writes its GraphDef to
+// base+".pb" and its op names (InferenceGraphNames, batch recorded for
+// the reader) to base+".json", each file atomically.
+func WriteInferenceGraph(base string, cfg transformer.Config, batch int) (InferenceGraphNames, error) {
+	g, err := transformer.BuildInference(cfg, "")
+	if err != nil {
+		return InferenceGraphNames{}, err
+	}
+	names := InferenceGraphNames{Model: cfg, Batch: batch, Tokens: g.Tokens.Op.Name(), Argmax: g.Argmax.Op.Name(),
+		ArgmaxLogP: g.ArgmaxLogP.Op.Name(), Logits: g.Logits.Op.Name(), Init: g.Init.Name()}
+	return names, writeGraph(base, g.Graph, names)
+}
+
+// writeGraph writes graph's GraphDef to base+".pb" and names as JSON to
+// base+".json", each atomically.
+func writeGraph(base string, graph *tf.Graph, names any) error {
 	if err := atomicfile.Write(base+".pb", 0o644, func(w io.Writer) error {
-		_, err := g.Graph.WriteTo(w)
+		_, err := graph.WriteTo(w)
 		return err
 	}); err != nil {
-		return names, fmt.Errorf("bench: writing the graph: %w", err)
+		return fmt.Errorf("bench: writing the graph: %w", err)
 	}
 	if err := atomicfile.WriteJSON(base+".json", names); err != nil {
-		return names, fmt.Errorf("bench: writing the names: %w", err)
+		return fmt.Errorf("bench: writing the names: %w", err)
 	}
-	return names, nil
+	return nil
 }

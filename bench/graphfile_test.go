@@ -92,3 +92,86 @@ func TestWriteTrainGraph(t *testing.T) {
 		t.Fatal("writing into a missing directory did not fail")
 	}
 }
+
+// TestWriteInferenceGraph writes the tiny preset's inference graph,
+// imports it and runs the decoding outputs through the op names of the
+// JSON: codes at the masked positions (in range, never [MASK]) with
+// log-probabilities ≤ 0, zeros elsewhere.
+func TestWriteInferenceGraph(t *testing.T) {
+	p, err := train.TransformerPreset("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(t.TempDir(), "inf")
+	if _, err := WriteInferenceGraph(base, p.Model, 2); err != nil {
+		t.Fatal(err)
+	}
+	var names InferenceGraphNames
+	b, err := os.ReadFile(base + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &names); err != nil {
+		t.Fatal(err)
+	}
+	if names.Model != p.Model || names.Batch != 2 {
+		t.Fatalf("names record model %+v batch %d, want %+v and 2", names.Model, names.Batch, p.Model)
+	}
+	def, err := os.ReadFile(base + ".pb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := tf.NewGraph()
+	if err := g.Import(def, ""); err != nil {
+		t.Fatal(err)
+	}
+	op := func(name string) *tf.Operation {
+		t.Helper()
+		o := g.Operation(name)
+		if o == nil {
+			t.Fatalf("no op %q in the written graph", name)
+		}
+		return o
+	}
+	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if _, err := sess.Run(nil, nil, []*tf.Operation{op(names.Init)}); err != nil {
+		t.Fatal(err)
+	}
+	n, k := int(p.Model.Positions), int32(p.Model.Codes)
+	tokens := make([][]int32, 2)
+	for i := range tokens {
+		tokens[i] = make([]int32, n)
+		for j := range tokens[i] {
+			tokens[i][j] = int32(i*5+j) % k
+			if j%2 == i {
+				tokens[i][j] = p.Model.MaskID()
+			}
+		}
+	}
+	in, err := tf.NewTensor(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Run(map[tf.Output]*tf.Tensor{op(names.Tokens).Output(0): in},
+		[]tf.Output{op(names.Argmax).Output(0), op(names.ArgmaxLogP).Output(0), op(names.Logits).Output(0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, logp := out[0].Value().([][]int32), out[1].Value().([][]float64)
+	for i := range tokens {
+		for j, tok := range tokens[i] {
+			masked := tok == p.Model.MaskID()
+			if masked && (ids[i][j] < 0 || ids[i][j] >= k || logp[i][j] > 0 || math.IsNaN(logp[i][j])) ||
+				!masked && (ids[i][j] != 0 || logp[i][j] != 0) {
+				t.Fatalf("image %d position %d (masked %v): code %d, log p %v", i, j, masked, ids[i][j], logp[i][j])
+			}
+		}
+	}
+	if sh := out[2].Shape(); len(sh) != 3 || sh[0] != 2 || sh[1] != int64(n) || sh[2] != int64(k) {
+		t.Fatalf("logits shape %v, want [2 %d %d]", sh, n, k)
+	}
+}

@@ -63,18 +63,27 @@ def main():
                 out(names["rate"]): np.float32(model["dropout"]), out(names["seed"]): np.array([1, step], np.int64)}
 
     update = g.get_operation_by_name(names["step"])
-    for s in range(a.warmup):
-        sess.run(update, feeds(s))
+    wall, by_type, by_name, total = trace(sess, update, feeds, a.warmup, a.steps)
+    report(f"{b} samples per step, {'bf16' if a.bf16 else 'fp32'}, {a.threads} intra-op / {inter} inter-op threads",
+           "step", wall, by_type, by_name, total, a.steps, a.top)
+
+
+def trace(sess, fetch, feeds, warmup, steps):
+    """Runs fetch with feeds(i) for warmup untimed runs, steps timed runs and steps traced runs (FULL_TRACE).
+    Returns the timed runs' wall times and the traced runs' summed op time per op type, per op name (block index
+    and op-name suffixes folded) and in all, in microseconds."""
+    for s in range(warmup):
+        sess.run(fetch, feeds(s))
     wall = []
-    for s in range(a.warmup, a.warmup + a.steps):
+    for s in range(warmup, warmup + steps):
         t0 = time.perf_counter()
-        sess.run(update, feeds(s))
+        sess.run(fetch, feeds(s))
         wall.append(time.perf_counter() - t0)
     opts = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
     by_type, by_name, total = collections.Counter(), collections.Counter(), 0
-    for s in range(a.warmup + a.steps, a.warmup + 2 * a.steps):
+    for s in range(warmup + steps, warmup + 2 * steps):
         md = tf.compat.v1.RunMetadata()
-        sess.run(update, feeds(s), options=opts, run_metadata=md)
+        sess.run(fetch, feeds(s), options=opts, run_metadata=md)
         for dev in md.step_stats.dev_stats:
             for ns in dev.node_stats:
                 d = ns.op_end_rel_micros - ns.op_start_rel_micros
@@ -83,14 +92,19 @@ def main():
                 by_type[typ] += d
                 by_name[typ + "  " + re.sub(r"block\d+", "blockN", re.sub(r"_\d+(/|$)", r"\1", ns.node_name))] += d
                 total += d
-    per = lambda d: d / a.steps / 1e3
-    print(f"{b} samples per step, {'bf16' if a.bf16 else 'fp32'}, {a.threads} intra-op / {inter} inter-op threads: wall per step "
-          f"{np.median(wall):.3f} s (median of {a.steps}), summed op time per step {per(total) / 1e3:.3f} s")
-    print(f"\n{'op type':48s} {'ms/step':>9s} {'share':>6s}")
-    for t, d in by_type.most_common(a.top):
+    return wall, by_type, by_name, total
+
+
+def report(header, unit, wall, by_type, by_name, total, steps, top):
+    """Prints trace's results: wall and summed op time per run, then the largest op types and op names."""
+    per = lambda d: d / steps / 1e3
+    print(f"{header}: wall per {unit} {np.median(wall):.3f} s (median of {steps}), summed op time per {unit} "
+          f"{per(total) / 1e3:.3f} s")
+    print(f"\n{'op type':48s} {'ms/' + unit:>9s} {'share':>6s}")
+    for t, d in by_type.most_common(top):
         print(f"{t:48s} {per(d):9.1f} {100 * d / total:5.1f}%")
-    print(f"\n{'op type  name (blockN = every block)':90s} {'ms/step':>9s} {'share':>6s}")
-    for t, d in by_name.most_common(a.top):
+    print(f"\n{'op type  name (blockN = every block)':90s} {'ms/' + unit:>9s} {'share':>6s}")
+    for t, d in by_name.most_common(top):
         print(f"{t[:90]:90s} {per(d):9.1f} {100 * d / total:5.1f}%")
 
 

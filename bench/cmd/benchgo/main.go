@@ -9,7 +9,7 @@
 //	benchgo matmul  [--n 2048] ...
 //	benchgo preset  [--preset cpu]   (the preset's transformer and loss/optimizer config, no timing)
 //	benchgo dump    --out DIR [--model ...] [--data ...] [--n 32] [--logits 9]   (outputs for bench/check.py)
-//	benchgo graph   --out BASE [--preset cpu] [--dim D ...] [--batch 32]
+//	benchgo graph   --out BASE [--inference] [--preset cpu] [--dim D ...] [--batch 32]
 //	                (the training graph as BASE.pb and its op names as BASE.json, for bench/profile_step.py)
 //
 // Exit status: 0 on success, 2 for bad usage, 1 for other failures.
@@ -138,6 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mf := registerModelFlags(fs)
 		batch := fs.Int("batch", 32, "samples per step (recorded for the reader)")
 		out := fs.String("out", "", "write OUT.pb (GraphDef) and OUT.json (op names) (required)")
+		inference := fs.Bool("inference", false, "write the inference graph (bench/profile_inference.py) instead of the training graph (bench/profile_step.py)")
 		do = func() (interface{}, error) {
 			if *out == "" {
 				return nil, usageError{errors.New("--out is required")}
@@ -145,6 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			p, c, err := mf.config()
 			if err != nil {
 				return nil, err
+			}
+			if *inference {
+				return bench.WriteInferenceGraph(*out, c, *batch)
 			}
 			return bench.WriteTrainGraph(*out, c, p.Train, 1, *batch)
 		}
