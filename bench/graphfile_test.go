@@ -26,39 +26,9 @@ func TestWriteTrainGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names TrainGraphNames
-	b, err := os.ReadFile(base + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &names); err != nil {
-		t.Fatal(err)
-	}
+	sess, op := importWritten(t, base, &names, func() string { return names.Init })
 	if names.Model != p.Model || names.Batch != 2 {
 		t.Fatalf("names record model %+v batch %d, want %+v and 2", names.Model, names.Batch, p.Model)
-	}
-	def, err := os.ReadFile(base + ".pb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := tf.NewGraph()
-	if err := g.Import(def, ""); err != nil {
-		t.Fatal(err)
-	}
-	op := func(name string) *tf.Operation {
-		t.Helper()
-		o := g.Operation(name)
-		if o == nil {
-			t.Fatalf("no op %q in the written graph", name)
-		}
-		return o
-	}
-	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{op(names.Init)}); err != nil {
-		t.Fatal(err)
 	}
 	n := int(p.Model.Positions)
 	input, target, weight := make([][]int32, 2), make([][]int32, 2), make([][]float32, 2)
@@ -107,39 +77,9 @@ func TestWriteInferenceGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names InferenceGraphNames
-	b, err := os.ReadFile(base + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &names); err != nil {
-		t.Fatal(err)
-	}
+	sess, op := importWritten(t, base, &names, func() string { return names.Init })
 	if names.Model != p.Model || names.Batch != 2 {
 		t.Fatalf("names record model %+v batch %d, want %+v and 2", names.Model, names.Batch, p.Model)
-	}
-	def, err := os.ReadFile(base + ".pb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := tf.NewGraph()
-	if err := g.Import(def, ""); err != nil {
-		t.Fatal(err)
-	}
-	op := func(name string) *tf.Operation {
-		t.Helper()
-		o := g.Operation(name)
-		if o == nil {
-			t.Fatalf("no op %q in the written graph", name)
-		}
-		return o
-	}
-	sess, err := tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	if _, err := sess.Run(nil, nil, []*tf.Operation{op(names.Init)}); err != nil {
-		t.Fatal(err)
 	}
 	n, k := int(p.Model.Positions), int32(p.Model.Codes)
 	tokens := make([][]int32, 2)
@@ -174,4 +114,44 @@ func TestWriteInferenceGraph(t *testing.T) {
 	if sh := out[2].Shape(); len(sh) != 3 || sh[0] != 2 || sh[1] != int64(n) || sh[2] != int64(k) {
 		t.Fatalf("logits shape %v, want [2 %d %d]", sh, n, k)
 	}
+}
+
+// importWritten reads BASE.json into names, imports BASE.pb into a new
+// graph, opens a session on it (closed at the end of the test) and runs the
+// initialiser init names. op looks an op up by name, failing the test when
+// the graph has none.
+func importWritten(t *testing.T, base string, names any, init func() string) (sess *tfmodel.Session, op func(string) *tf.Operation) {
+	t.Helper()
+	b, err := os.ReadFile(base + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, names); err != nil {
+		t.Fatal(err)
+	}
+	def, err := os.ReadFile(base + ".pb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := tf.NewGraph()
+	if err := g.Import(def, ""); err != nil {
+		t.Fatal(err)
+	}
+	op = func(name string) *tf.Operation {
+		t.Helper()
+		o := g.Operation(name)
+		if o == nil {
+			t.Fatalf("no op %q in the written graph", name)
+		}
+		return o
+	}
+	sess, err = tfmodel.NewSession(g, tfmodel.SessionOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	if _, err := sess.Run(nil, nil, []*tf.Operation{op(init())}); err != nil {
+		t.Fatal(err)
+	}
+	return sess, op
 }

@@ -11,15 +11,13 @@ their log-probabilities of the masked positions (the masked-rows path). The batc
 bench/profile_step.py does for a training step; `--inter-threads 1` makes the op times add up to the wall time.
 """
 import argparse
-import json
 import os
 import sys
 
 import numpy as np
-import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from profile_step import report, trace  # noqa: E402
+from profile_step import load, report, trace  # noqa: E402
 
 
 def main():
@@ -35,20 +33,8 @@ def main():
     ap.add_argument("--top", type=int, default=25, help="rows per table")
     a = ap.parse_args()
 
-    tf.compat.v1.disable_eager_execution()
-    names = json.load(open(a.base + ".json"))
-    gd = tf.compat.v1.GraphDef()
-    gd.ParseFromString(open(a.base + ".pb", "rb").read())
-    g = tf.Graph()
-    with g.as_default():
-        tf.import_graph_def(gd, name="")
     inter = a.inter_threads or a.threads
-    cfg = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=a.threads, inter_op_parallelism_threads=inter)
-    if a.bf16:
-        from tensorflow.core.protobuf import rewriter_config_pb2
-        cfg.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
-    sess = tf.compat.v1.Session(graph=g, config=cfg)
-    sess.run(g.get_operation_by_name(names["init"]))
+    names, g, sess = load(a.base, a.threads, inter, a.bf16)
 
     model = names["model"]
     b, n, k = a.batch or names["batch"], model["positions"], model["codes"]

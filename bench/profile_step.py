@@ -35,20 +35,8 @@ def main():
     ap.add_argument("--top", type=int, default=25, help="rows per table")
     a = ap.parse_args()
 
-    tf.compat.v1.disable_eager_execution()
-    names = json.load(open(a.base + ".json"))
-    gd = tf.compat.v1.GraphDef()
-    gd.ParseFromString(open(a.base + ".pb", "rb").read())
-    g = tf.Graph()
-    with g.as_default():
-        tf.import_graph_def(gd, name="")
     inter = a.inter_threads or a.threads
-    cfg = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=a.threads, inter_op_parallelism_threads=inter)
-    if a.bf16:
-        from tensorflow.core.protobuf import rewriter_config_pb2
-        cfg.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
-    sess = tf.compat.v1.Session(graph=g, config=cfg)
-    sess.run(g.get_operation_by_name(names["init"]))
+    names, g, sess = load(a.base, a.threads, inter, a.bf16)
 
     model = names["model"]
     b, n, k = names["batch"], model["positions"], model["codes"]
@@ -66,6 +54,26 @@ def main():
     wall, by_type, by_name, total = trace(sess, update, feeds, a.warmup, a.steps)
     report(f"{b} samples per step, {'bf16' if a.bf16 else 'fp32'}, {a.threads} intra-op / {inter} inter-op threads",
            "step", wall, by_type, by_name, total, a.steps, a.top)
+
+
+def load(base, threads, inter, bf16):
+    """Imports BASE.pb (a GraphDef from benchgo graph) into a new graph, opens a session on it with threads intra-op
+    and inter inter-op threads (bf16: oneDNN auto mixed precision), runs the initialiser BASE.json names and returns
+    (names, graph, session)."""
+    tf.compat.v1.disable_eager_execution()
+    names = json.load(open(base + ".json"))
+    gd = tf.compat.v1.GraphDef()
+    gd.ParseFromString(open(base + ".pb", "rb").read())
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(gd, name="")
+    cfg = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=inter)
+    if bf16:
+        from tensorflow.core.protobuf import rewriter_config_pb2
+        cfg.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
+    sess = tf.compat.v1.Session(graph=g, config=cfg)
+    sess.run(g.get_operation_by_name(names["init"]))
+    return names, g, sess
 
 
 def trace(sess, fetch, feeds, warmup, steps):
