@@ -381,9 +381,9 @@ def inpaint(tok, tr, images, holes, steps, temperature, generator, bf16=False):
     """The Go pipeline's inpainting on a batch: encode, decode_loop, decode,
     hard composite (known pixels kept). Returns (images, timings dict).
     bf16: True (or "all"), the tokenizer and transformer forwards run under
-    torch.autocast(bfloat16); "transformer", only the transformer's
-    (pipeline.Options' BFloat16 fields on the Go side); the loop and the
-    composite stay float32."""
+    torch.autocast(bfloat16); "transformer", only the transformer's; False
+    (or "off"), neither (pipeline.Options' BFloat16 fields on the Go side);
+    the loop and the composite stay float32."""
     import time
     bf16_tok = bf16 is True or bf16 == "all"
     bf16_tr = bf16_tok or bf16 == "transformer"

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from profile_step import load, report, trace  # noqa: E402
+from profile_step import add_run_args, load, report, trace  # noqa: E402
 
 
 def main():
@@ -26,11 +26,7 @@ def main():
     ap.add_argument("--masked", type=float, default=0.5, help="share of the positions masked")
     ap.add_argument("--batch", type=int, default=0, help="images per call (default: the batch recorded in BASE.json)")
     ap.add_argument("--bf16", action="store_true", help="oneDNN bfloat16 auto mixed precision, as inpaint --bf16=transformer")
-    ap.add_argument("--threads", type=int, default=2, help="intra-op threads")
-    ap.add_argument("--inter-threads", type=int, default=0, help="inter-op threads (default --threads)")
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=3, help="timed calls, then as many traced calls")
-    ap.add_argument("--top", type=int, default=25, help="rows per table")
+    add_run_args(ap, steps=3, unit="calls")
     a = ap.parse_args()
 
     inter = a.inter_threads or a.threads

@@ -26,13 +26,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base", help="BASE of BASE.pb and BASE.json (benchgo graph --out BASE)")
     ap.add_argument("--bf16", action="store_true", help="oneDNN bfloat16 auto mixed precision, as maskgit train --bf16")
-    ap.add_argument("--threads", type=int, default=2, help="intra-op threads")
-    ap.add_argument("--inter-threads", type=int, default=0,
-                    help="inter-op threads (default --threads, as maskgit runs; 1 runs one op at a time, so op times "
-                         "add up to the wall time instead of overlapping)")
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=2, help="timed steps, then as many traced steps")
-    ap.add_argument("--top", type=int, default=25, help="rows per table")
+    add_run_args(ap, steps=2, unit="steps")
     a = ap.parse_args()
 
     inter = a.inter_threads or a.threads
@@ -54,6 +48,17 @@ def main():
     wall, by_type, by_name, total = trace(sess, update, feeds, a.warmup, a.steps)
     report(f"{b} samples per step, {'bf16' if a.bf16 else 'fp32'}, {a.threads} intra-op / {inter} inter-op threads",
            "step", wall, by_type, by_name, total, a.steps, a.top)
+
+
+def add_run_args(ap, steps, unit):
+    """The flags both profile scripts take: threads, warm-up, timed and traced runs, table rows."""
+    ap.add_argument("--threads", type=int, default=2, help="intra-op threads")
+    ap.add_argument("--inter-threads", type=int, default=0,
+                    help="inter-op threads (default --threads, as maskgit runs; 1 runs one op at a time, so op times "
+                         "add up to the wall time instead of overlapping)")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=steps, help=f"timed {unit}, then as many traced {unit}")
+    ap.add_argument("--top", type=int, default=25, help="rows per table")
 
 
 def load(base, threads, inter, bf16):

@@ -96,7 +96,7 @@ def bench_inpaint(a):
     split = []
 
     def run():
-        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen, bf16=a.bf16 != "off" and a.bf16)
+        _, t = mirror.inpaint(tok, tr, images, holes, a.steps, a.temperature, gen, bf16=a.bf16)
         split.append(t)
 
     secs = timed(a.warmup, a.iters, run)
