@@ -164,3 +164,46 @@ func TestSampleFrequencies(t *testing.T) {
 		}
 	}
 }
+
+// TestChoicesBatchInvariant checks that a row's choices and their
+// log-probabilities are the same bits whatever else is in the batch. The
+// masked-row counts (here 1 to 15 per image) are rarely a multiple of the
+// vector width, so without padding a row's float64 Log and Exp would run in
+// Eigen's scalar tail in one batch and in a vector in another: 1-ulp
+// differences.
+func TestChoicesBatchInvariant(t *testing.T) {
+	const b, n, k = 6, 16, 40
+	rng := rand.New(rand.NewPCG(7, 8))
+	logits := make([]float32, b*n*k)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 4)
+	}
+	uniform := make([]float64, b*n)
+	for i := range uniform {
+		uniform[i] = rng.Float64()
+	}
+	var known []int
+	for img := 0; img < b; img++ {
+		masked := 1 + rng.IntN(n-1) // 1 … 15 masked
+		for p := masked; p < n; p++ {
+			known = append(known, img*n+p)
+		}
+	}
+	argmax, argmaxLogP, sample, sampleLogP := runChoices(t, logits, uniform, b, n, k, known...)
+	for img := 0; img < b; img++ {
+		var kn []int
+		for _, i := range known {
+			if i/n == img {
+				kn = append(kn, i-img*n)
+			}
+		}
+		a, al, s, sl := runChoices(t, logits[img*n*k:(img+1)*n*k], uniform[img*n:(img+1)*n], 1, n, k, kn...)
+		for p := 0; p < n; p++ {
+			i := img*n + p
+			if a[p] != argmax[i] || al[p] != argmaxLogP[i] || s[p] != sample[i] || sl[p] != sampleLogP[i] {
+				t.Fatalf("image %d position %d: alone %d %v %d %v, in the batch %d %v %d %v",
+					img, p, a[p], al[p], s[p], sl[p], argmax[i], argmaxLogP[i], sample[i], sampleLogP[i])
+			}
+		}
+	}
+}

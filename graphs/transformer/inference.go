@@ -116,12 +116,39 @@ func buildChoices(s *op.Scope, tokens, logits, uniform tf.Output, maskID int32, 
 	return rowsChoices(s, tokens, rows, rowLogits, uniform, k)
 }
 
-// rowsChoices is buildChoices from the logits [M, K] of the rows [M, 1]
-// (flat int64 indices into tokens [B, N]) already selected.
+// rowsChoices is buildChoices from the logits of the rows [M, 1] (flat
+// int64 indices into tokens [B, N]) already selected: rowLogits [M′, K]
+// holds them in its first M rows, and M′ ≥ M rows in all (the rows past M,
+// padding, are dropped).
+//
+// The float64 arithmetic runs on the rows padded to a multiple of rowBlock
+// (zero logits), so that no row of Exp's or Log's input ever falls in
+// Eigen's scalar tail, which rounds differently from its vector code
+// (1-ulp differences): a row gives the same bits whatever the batch.
 func rowsChoices(s *op.Scope, tokens, rows, rowLogits, uniform tf.Output, k int64) choices {
 	shape := op.Shape(s.SubScope("shape"), tokens, op.ShapeOutType(tf.Int64)) // [B, N]
 	rowU := op.GatherNd(s.SubScope("rows_u"), op.Reshape(s.SubScope("flat_u"), uniform, op.Const(s.SubScope("minus1_u"), []int64{-1})), rows)
-	c := rowChoices(s, rowLogits, rowU, k)
+	ps := s.SubScope("pad")
+	m := op.Size(ps.SubScope("m"), rowU, op.SizeOutType(tf.Int32))
+	padded := roundUp(ps.SubScope("round"), m) // M rounded up
+	zero := op.Const(ps.SubScope("zero"), int32(0))
+	padTo := func(name string, x tf.Output, rank int) tf.Output { // x [R, …], R ≤ padded, to [padded, …]
+		xs := ps.SubScope(name)
+		have := op.Squeeze(xs.SubScope("have"), op.Slice(xs.SubScope("rows"), op.Shape(xs.SubScope("shape"), x, op.ShapeOutType(tf.Int32)),
+			op.Const(xs.SubScope("b"), []int32{0}), op.Const(xs.SubScope("n"), []int32{1})))
+		pads := []tf.Output{op.Pack(xs.SubScope("first"), []tf.Output{zero, op.Sub(xs.SubScope("extra"), padded, have)})}
+		for len(pads) < rank {
+			pads = append(pads, op.Const(xs.SubScope(fmt.Sprintf("axis%d", len(pads))), []int32{0, 0}))
+		}
+		return op.Pad(xs, x, op.Pack(xs.SubScope("matrix"), pads))
+	}
+	c := rowChoices(s, padTo("logits", rowLogits, 2), padTo("uniform", rowU, 1), k)
+	keep := func(name string, v tf.Output) tf.Output { // the first M rows
+		ks := ps.SubScope("keep_" + name)
+		return op.Slice(ks, v, op.Const(ks.SubScope("begin"), []int32{0}), op.ExpandDims(ks.SubScope("size"), m, zero))
+	}
+	c = choices{argmax: keep("argmax", c.argmax), argmaxLogP: keep("argmax_logp", c.argmaxLogP),
+		sample: keep("sample", c.sample), sampleLogP: keep("sample_logp", c.sampleLogP)}
 	nflat := op.Prod(s.SubScope("cells"), shape, op.Const(s.SubScope("axis0"), int32(0)), op.ProdKeepDims(true))
 	scatter := func(name string, v tf.Output) tf.Output {
 		ss := s.SubScope(name)

@@ -82,8 +82,8 @@ func TestInferenceMatchesTrainingGraph(t *testing.T) {
 //
 // In bfloat16 (oneDNN auto mixed precision: inpaint --bf16=transformer)
 // the choices' own path and the full logits round differently, so only
-// the batch invariance is checked there, to 1e-6 in the log-probabilities.
-// On a CPU without AVX512F the graph stays float32 and the bfloat16 case
+// the batch invariance is checked there, bit for bit as in float32. On a
+// CPU without AVX512_BF16 the graph stays float32 and the bfloat16 case
 // repeats the float32 one.
 func TestInferenceChoices(t *testing.T) {
 	wide := tinyConfig()
@@ -170,15 +170,8 @@ func testInferenceChoices(t *testing.T, cfg Config, bf16 bool) {
 			t.Fatalf("position %d: argmax %d (%v) sample %d (%v), Go %d (%v) %d (%v)", i, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i], wa, wal, ws, wsl)
 		}
 	}
-	// Each image alone gets the same choices as in the batch: the same
-	// bits in float32. In bfloat16 oneDNN's kernels round a row
-	// differently with the number of rows, so the log-probabilities may
-	// move in their last digits (the reason float32 stays the inference
-	// default); the codes here still agree.
-	tol := 0.0
-	if bf16 {
-		tol = 1e-6
-	}
+	// Each image alone gets the same choices as in the batch, the same
+	// bits, in float32 and in bfloat16.
 	for img := 0; img < b; img++ {
 		alone := run(tokens[img*n:(img+1)*n], uniform[img*n:(img+1)*n], 1)
 		gotA, _ := tfmodel.Int32s(alone[1])
@@ -186,7 +179,7 @@ func testInferenceChoices(t *testing.T, cfg Config, bf16 bool) {
 		gotAL, gotSL := float64s(alone[2]), float64s(alone[4])
 		for p := range gotS {
 			i := img*n + p
-			if gotA[p] != argmax[i] || gotS[p] != sample[i] || math.Abs(gotAL[p]-argmaxLogP[i]) > tol || math.Abs(gotSL[p]-sampleLogP[i]) > tol {
+			if gotA[p] != argmax[i] || gotS[p] != sample[i] || gotAL[p] != argmaxLogP[i] || gotSL[p] != sampleLogP[i] {
 				t.Fatalf("image %d position %d: alone %d %v %d %v, in a batch of %d %d %v %d %v",
 					img, p, gotA[p], gotAL[p], gotS[p], gotSL[p], b, argmax[i], argmaxLogP[i], sample[i], sampleLogP[i])
 			}

@@ -6,10 +6,11 @@ import (
 )
 
 // maskedRowLogits is the inference path of the decoding loop: from h
-// [B·N, D], the output of every block but the last, the logits [M, K] of
-// the M positions of ids [B, N] that hold maskID only, and their
-// flat indices rows [M, 1] int64 into [B·N], in row-major order (the order
-// of Where on the flat ids).
+// [B·N, D], the output of every block but the last, the logits of the M
+// positions of ids [B, N] that hold maskID only, and their flat indices
+// rows [M, 1] int64 into [B·N], in row-major order (the order of Where on
+// the flat ids). The logits [M′, K] hold those rows first, then padding
+// rows up to M′, M rounded up to a multiple of rowBlock.
 //
 // A decoding step needs nothing else, so the last block and the head run
 // on as few rows as they can: the last block computes keys and values for
@@ -75,9 +76,7 @@ func (m *model) maskedRowLogits(h, ids tf.Output, maskID int32) (logits, rows tf
 	hOut := m.blockTail(fs, rowsOf("h", hq), a, last, noDrop)
 	posPad := op.Pad(ps.SubScope("pos"), pos, op.ExpandDims(ps.SubScope("pad_vector"), padRows, zero))
 	hs := m.hs.SubScope("rows")
-	logits = m.rowLogits(hs, hOut, posPad)
-	logits = op.Slice(hs.SubScope("unpad"), logits, op.Const(hs.SubScope("begin"), []int32{0, 0}),
-		op.Pack(hs.SubScope("size"), []tf.Output{mRows, op.Const(hs.SubScope("all"), int32(-1))}))
+	logits = m.rowLogits(hs, hOut, posPad) // [M′, K]: rowsChoices drops the padding
 	rows = op.ExpandDims(ks.SubScope("rows_col"), flat, op.Const(ks.SubScope("ax_last"), int32(1)))
 	return logits, rows
 }
