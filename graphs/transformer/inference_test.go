@@ -130,6 +130,14 @@ func testInferenceChoices(t *testing.T, cfg Config, bf16 bool) {
 	}
 	out := run(tokens, uniform, b)
 	logits, _ := tfmodel.Float32s(out[0])
+	// The argmax (inpaint's greedy steps) needs no uniforms fed.
+	greedy, err := sess.Run(map[tf.Output]*tf.Tensor{ig.Tokens: mustTensor(t, tokens, b, cfg.Positions)}, []tf.Output{ig.Argmax, ig.ArgmaxLogP}, nil)
+	if err != nil {
+		t.Fatalf("argmax without uniforms: %v", err)
+	}
+	if a, _ := tfmodel.Int32s(greedy[0]); !slices.Equal(a, mustInt32s(out[1])) || !slices.Equal(float64s(greedy[1]), float64s(out[2])) {
+		t.Fatal("argmax without uniforms differs from the argmax with them")
+	}
 	if bf16 && cpu.X86.HasAVX512BF16 {
 		// The rewrite must have happened: float32 logits differ.
 		fs, err := tfmodel.NewSession(ig.Graph, tfmodel.SessionOptions{Threads: 1})
@@ -195,6 +203,11 @@ func testInferenceChoices(t *testing.T, cfg Config, bf16 bool) {
 }
 
 // allZero reports whether every element of an int32 or float64 tensor is 0.
+func mustInt32s(t *tf.Tensor) []int32 {
+	v, _ := tfmodel.Int32s(t)
+	return v
+}
+
 func allZero(t *tf.Tensor) bool {
 	switch v := t.Value().(type) {
 	case [][]int32:
