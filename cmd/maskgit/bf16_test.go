@@ -1,22 +1,40 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/maskgit-go/maskgit/savedmodel"
 )
 
-// TestBF16Flag: --bf16 is off unless given; alone it means both parts,
-// with a value the part named; a bad value is refused as the flags are
-// parsed.
+// TestBF16Flag: not given, --bf16 is "transformer" for a model directory
+// on a CPU with native bfloat16 products and "off" elsewhere and for a
+// SavedModel; alone it means both parts, with a value the part named; a
+// bad value is refused as the flags are parsed.
 func TestBF16Flag(t *testing.T) {
+	auto := "off"
+	if cpuHasBF16() {
+		auto = "transformer"
+	}
+	dir, saved := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(saved, "saved_model.pb"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !savedmodel.IsSavedModel(saved) {
+		t.Fatal("the fake SavedModel is not one")
+	}
 	for _, c := range []struct {
 		args []string
 		want string // pipeline.Options.BFloat16(), or "error"
 	}{
-		{nil, "off"},
+		{[]string{"--model", dir}, auto},
+		{[]string{"--model", saved}, "off"},
+		{[]string{"--model", dir, "--bf16=off"}, "off"},
+		{[]string{"--model", saved, "--bf16"}, "all"},
 		{[]string{"--bf16"}, "all"},
 		{[]string{"--bf16=transformer"}, "transformer"},
 		{[]string{"--bf16=tokenizer"}, "tokenizer"},

@@ -32,12 +32,18 @@ type modelFlags struct {
 }
 
 // bf16Flag is the value of --bf16: which parts run in bfloat16, checked as
-// the flags are parsed.
-type bf16Flag struct{ opt pipeline.Options }
+// the flags are parsed. Not given, it is decided by modelFlags.options.
+type bf16Flag struct {
+	opt   pipeline.Options
+	given bool
+}
 
-func (f *bf16Flag) String() string     { return f.opt.BFloat16() }
-func (f *bf16Flag) Set(v string) error { return f.opt.SetBFloat16(v) }
-func (f *bf16Flag) Type() string       { return "string" }
+func (f *bf16Flag) String() string { return f.opt.BFloat16() }
+func (f *bf16Flag) Set(v string) error {
+	f.given = true
+	return f.opt.SetBFloat16(v)
+}
+func (f *bf16Flag) Type() string { return "string" }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&m.dir, "model", "", "model directory (a transformer run, or a folder with tokenizer/ and transformer/) or a SavedModel from 'maskgit export' (required)")
@@ -50,22 +56,40 @@ func (m *modelFlags) register(fs *pflag.FlagSet) {
 // (--bf16=transformer) the parts it names.
 func (m *modelFlags) registerBF16(fs *pflag.FlagSet) {
 	fs.Var(&m.bf16, "bf16", "run the model in bfloat16 mixed precision on the CPU (oneDNN; fast with AVX512_BF16 or AMX): "+
-		"--bf16 alone for the tokenizer and the transformer, --bf16=transformer or --bf16=tokenizer for one of them. "+
-		"Results can differ slightly from float32 (the default): the transformer's logits by about 2% (a few argmax tokens change) "+
-		"and the tokenizer's codes for a few per cent of the tokens. On the shipped model --bf16=transformer left the FID unchanged within its noise "+
-		"and --bf16 cost about 0.2 (docs/results.md). A SavedModel takes both or neither")
+		"--bf16 alone for the tokenizer and the transformer, --bf16=transformer or --bf16=tokenizer for one of them, --bf16=off for float32. "+
+		"Default: transformer on a CPU with AVX512_BF16 or AMX-BF16 (1.4x faster here) when --model is a model directory, "+
+		"off elsewhere and for a SavedModel (which takes both parts or neither). "+
+		"Results can differ slightly from float32: the transformer's logits by about 2% (a few argmax tokens change) "+
+		"and the tokenizer's codes for a few per cent of the tokens. On the shipped model --bf16=transformer moved the FID by at most 0.02 "+
+		"and --bf16 cost about 0.2 (docs/results.md); either way an image gets the same bits alone and in any batch")
 	fs.Lookup("bf16").NoOptDefVal = "all"
 }
 
-// options returns the pipeline options of the flags.
+// options returns the pipeline options of the flags. Without --bf16 the
+// transformer runs in bfloat16 on a CPU with native bfloat16 products when
+// --model is a model directory (as train's --bf16 defaults on such a CPU),
+// and everything in float32 otherwise.
 func (m *modelFlags) options() (pipeline.Options, error) {
 	dev, err := tfmodel.ParseDevice(m.device)
 	if err != nil {
 		return pipeline.Options{}, usageError{err}
 	}
 	opt := m.bf16.opt
+	if !m.bf16.given && cpuHasBF16() && m.dir != "" && !savedmodel.IsSavedModel(m.dir) {
+		opt.BFloat16Transformer = true
+	}
 	opt.Device, opt.Threads = dev, m.threads
 	return opt, nil
+}
+
+// precision is ", bfloat16 PARTS" when the options run a part in bfloat16,
+// "" in float32: for the summary lines.
+func (m *modelFlags) precision() string {
+	opt, err := m.options()
+	if b := opt.BFloat16(); err == nil && b != "off" {
+		return ", bfloat16 " + b
+	}
+	return ""
 }
 
 // load loads the model; warn gets a warning when --bf16 is given on a CPU
@@ -339,10 +363,7 @@ func inpaintCommand() command {
 				if err != nil {
 					return err
 				}
-				precision := ""
-				if b := mf.bf16.opt.BFloat16(); b != "off" {
-					precision = ", bfloat16 " + b
-				}
+				precision := mf.precision()
 				fmt.Fprintf(env.stdout, "inpainted %d images into %s (%s, T=%d, sweet spot %d, composite %s%s): %.3f s per image\n",
 					len(pairs), *out, set.Schedule, set.TotalIter, set.SweetSpot, set.Composite, precision, spi)
 				return nil

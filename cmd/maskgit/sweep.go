@@ -174,10 +174,7 @@ func runSweep(ctx context.Context, env *cliEnv, mf modelFlags, df decodeFlags, f
 	// and scored once per composite and reported for every schedule and T.
 	single := map[string]*sweepRow{}
 	bestFID := math.Inf(1)
-	precision := "" // the note says when the scores are of a bfloat16 run
-	if b := mf.bf16.opt.BFloat16(); b != "off" {
-		precision = ", bfloat16 " + b
-	}
+	precision := mf.precision() // the note says when the scores are of a bfloat16 run
 	for _, comp := range comps {
 		for _, sched := range scheds {
 			for _, T := range totals {
