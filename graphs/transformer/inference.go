@@ -130,7 +130,7 @@ func rowsChoices(s *op.Scope, tokens, rows, rowLogits, uniform tf.Output, k int6
 	rowU := op.GatherNd(s.SubScope("rows_u"), op.Reshape(s.SubScope("flat_u"), uniform, op.Const(s.SubScope("minus1_u"), []int64{-1})), rows)
 	ps := s.SubScope("pad")
 	m := op.Size(ps.SubScope("m"), rows, op.SizeOutType(tf.Int32)) // M (rows is [M, 1]); the argmax needs no uniforms fed
-	padded := roundUp(ps.SubScope("round"), m) // M rounded up
+	padded := roundUp(ps.SubScope("round"), m)                     // M rounded up
 	zero := op.Const(ps.SubScope("zero"), int32(0))
 	padTo := func(name string, x tf.Output, rank int) tf.Output { // x [R, …], R ≤ padded, to [padded, …]
 		xs := ps.SubScope(name)
