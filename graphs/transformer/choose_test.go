@@ -78,6 +78,20 @@ func runChoices(t *testing.T, logits []float32, uniform []float64, b, n, k int64
 	return argmax, float64s(out[1]), sample, float64s(out[3])
 }
 
+// randomChoiceInputs draws logits for rows positions of k classes, normal
+// with standard deviation sd, and one uniform per position.
+func randomChoiceInputs(rng *rand.Rand, rows, k int, sd float64) ([]float32, []float64) {
+	logits := make([]float32, rows*k)
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * sd)
+	}
+	uniform := make([]float64, rows)
+	for i := range uniform {
+		uniform[i] = rng.Float64()
+	}
+	return logits, uniform
+}
+
 func float64s(t *tf.Tensor) []float64 {
 	var flat []float64
 	for _, row := range t.Value().([][]float64) {
@@ -92,15 +106,7 @@ func float64s(t *tf.Tensor) []float64 {
 // u = 0 and u just below 1.
 func TestChoicesMatchGo(t *testing.T) {
 	const b, n, k = 3, 5, 7
-	rng := rand.New(rand.NewPCG(1, 2))
-	logits := make([]float32, b*n*k)
-	for i := range logits {
-		logits[i] = float32(rng.NormFloat64() * 3)
-	}
-	uniform := make([]float64, b*n)
-	for i := range uniform {
-		uniform[i] = rng.Float64()
-	}
+	logits, uniform := randomChoiceInputs(rand.New(rand.NewPCG(1, 2)), b*n, k, 3)
 	row := func(i int) []float32 { return logits[i*k : (i+1)*k] }
 	copy(row(0), []float32{1, 5, 2, 5, 5, 0, -1}) // ties: argmax 1
 	uniform[0] = 0
@@ -174,14 +180,7 @@ func TestSampleFrequencies(t *testing.T) {
 func TestChoicesBatchInvariant(t *testing.T) {
 	const b, n, k = 6, 16, 40
 	rng := rand.New(rand.NewPCG(7, 8))
-	logits := make([]float32, b*n*k)
-	for i := range logits {
-		logits[i] = float32(rng.NormFloat64() * 4)
-	}
-	uniform := make([]float64, b*n)
-	for i := range uniform {
-		uniform[i] = rng.Float64()
-	}
+	logits, uniform := randomChoiceInputs(rng, b*n, k, 4)
 	var known []int
 	for img := 0; img < b; img++ {
 		masked := 1 + rng.IntN(n-1) // 1 … 15 masked
