@@ -11,7 +11,7 @@ import (
 	"github.com/maskgit-go/maskgit/savedmodel"
 )
 
-// TestBF16Flag: not given, --bf16 is "transformer" for a model directory
+// TestBF16Flag: not given (or auto), --bf16 is "transformer" for a model directory
 // on a CPU with native bfloat16 products and "off" elsewhere and for a
 // SavedModel; alone it means both parts, with a value the part named; a
 // bad value is refused as the flags are parsed.
@@ -34,6 +34,7 @@ func TestBF16Flag(t *testing.T) {
 		{[]string{"--model", dir}, auto},
 		{[]string{"--model", saved}, "off"},
 		{[]string{"--model", dir, "--bf16=off"}, "off"},
+		{[]string{"--model", dir, "--bf16=all", "--bf16=auto"}, auto},
 		{[]string{"--model", saved, "--bf16"}, "all"},
 		{[]string{"--bf16"}, "all"},
 		{[]string{"--bf16=transformer"}, "transformer"},

@@ -32,17 +32,28 @@ type modelFlags struct {
 }
 
 // bf16Flag is the value of --bf16: which parts run in bfloat16, checked as
-// the flags are parsed. Not given, it is decided by modelFlags.options.
+// the flags are parsed. Not given (or "auto"), modelFlags.options decides.
 type bf16Flag struct {
 	opt   pipeline.Options
 	given bool
 }
 
-func (f *bf16Flag) String() string { return f.opt.BFloat16() }
+func (f *bf16Flag) String() string {
+	if !f.given {
+		return "auto"
+	}
+	return f.opt.BFloat16()
+}
+
 func (f *bf16Flag) Set(v string) error {
+	if strings.EqualFold(strings.TrimSpace(v), "auto") {
+		*f = bf16Flag{}
+		return nil
+	}
 	f.given = true
 	return f.opt.SetBFloat16(v)
 }
+
 func (f *bf16Flag) Type() string { return "string" }
 
 func (m *modelFlags) register(fs *pflag.FlagSet) {
@@ -57,7 +68,7 @@ func (m *modelFlags) register(fs *pflag.FlagSet) {
 func (m *modelFlags) registerBF16(fs *pflag.FlagSet) {
 	fs.Var(&m.bf16, "bf16", "run the model in bfloat16 mixed precision on the CPU (oneDNN; fast with AVX512_BF16 or AMX): "+
 		"--bf16 alone for the tokenizer and the transformer, --bf16=transformer or --bf16=tokenizer for one of them, --bf16=off for float32. "+
-		"Default: transformer on a CPU with AVX512_BF16 or AMX-BF16 (1.4x faster here) when --model is a model directory, "+
+		"auto (the default): transformer on a CPU with AVX512_BF16 or AMX-BF16 (1.4x faster here) when --model is a model directory, "+
 		"off elsewhere and for a SavedModel (which takes both parts or neither). "+
 		"Results can differ slightly from float32: the transformer's logits by about 2% (a few argmax tokens change) "+
 		"and the tokenizer's codes for a few per cent of the tokens. On the shipped model --bf16=transformer moved the FID by at most 0.02 "+
