@@ -25,8 +25,7 @@ def main():
     ap.add_argument("base", help="BASE of BASE.pb and BASE.json (benchgo graph --inference --out BASE)")
     ap.add_argument("--masked", type=float, default=0.5, help="share of the positions masked")
     ap.add_argument("--batch", type=int, default=0, help="images per call (default: the batch recorded in BASE.json)")
-    ap.add_argument("--bf16", action="store_true", help="oneDNN bfloat16 auto mixed precision, as inpaint --bf16=transformer")
-    add_run_args(ap, steps=3, unit="calls")
+    add_run_args(ap, steps=3, unit="calls", bf16="inpaint --bf16=transformer (its default on a bfloat16 CPU)")
     a = ap.parse_args()
 
     inter = a.inter_threads or a.threads

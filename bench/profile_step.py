@@ -25,8 +25,7 @@ import tensorflow as tf
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base", help="BASE of BASE.pb and BASE.json (benchgo graph --out BASE)")
-    ap.add_argument("--bf16", action="store_true", help="oneDNN bfloat16 auto mixed precision, as maskgit train --bf16")
-    add_run_args(ap, steps=2, unit="steps")
+    add_run_args(ap, steps=2, unit="steps", bf16="maskgit train --bf16")
     a = ap.parse_args()
 
     inter = a.inter_threads or a.threads
@@ -50,8 +49,10 @@ def main():
            "step", wall, by_type, by_name, total, a.steps, a.top)
 
 
-def add_run_args(ap, steps, unit):
-    """The flags both profile scripts take: threads, warm-up, timed and traced runs, table rows."""
+def add_run_args(ap, steps, unit, bf16):
+    """The flags both profile scripts take: bfloat16 (as the command bf16 names), threads, warm-up, timed and traced
+    runs, table rows."""
+    ap.add_argument("--bf16", action="store_true", help=f"oneDNN bfloat16 auto mixed precision, as {bf16}")
     ap.add_argument("--threads", type=int, default=2, help="intra-op threads")
     ap.add_argument("--inter-threads", type=int, default=0,
                     help="inter-op threads (default --threads, as maskgit runs; 1 runs one op at a time, so op times "
